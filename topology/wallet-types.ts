@@ -1,0 +1,37 @@
+import Decimal from 'decimal.js';
+
+/** A client's request to move money. Keyed by `request_id` on `wallet.transfer_request`. */
+export interface TransferRequest {
+  request_id: string;
+  from: string;
+  to: string;
+  amount: Decimal;
+}
+
+export type Direction = 'OUTGOING' | 'INCOMING';
+
+/** One leg of a transfer. Keyed by `account` on `wallet.payment`. */
+export interface Payment {
+  request_id: string;
+  account: string;
+  direction: Direction;
+  /** Always positive; `direction` says whether it is taken or given. */
+  amount: Decimal;
+}
+
+/** An account's balance after a leg was applied. Keyed by `account` on `wallet.balance`. */
+export interface Balance {
+  account: string;
+  balance: Decimal;
+  currency: string;
+  /** How many distinct legs made this balance; lets readers order versions of one account. */
+  version: number;
+  /** The leg that produced this version. */
+  request_id: string;
+}
+
+/** Amounts carry two decimal places on the wire (Avro decimal, scale 2) and never pass through a JS number. */
+export const AMOUNT_SCALE = 2;
+/** decimal(18, 2): up to 16 integer digits. Larger amounts are refused at the edge instead of failing in a serde. */
+export const AMOUNT_PRECISION = 18;
+export const CURRENCY = 'USD';
