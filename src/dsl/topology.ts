@@ -1,0 +1,155 @@
+import { ErrorHandling, usesDeadLetters } from './error-handling';
+import { SinkNode, SourceNode, StoreDefinition, TopologyNode, changelogTopicFor } from './nodes';
+import { StreamsError } from '../errors/streams-error';
+
+export type TopicRole = 'source' | 'sink' | 'changelog' | 'dead-letter';
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  cleanupPolicy: 'delete' | 'compact';
+  roles: TopicRole[];
+}
+
+export interface SubTopology {
+  name: string;
+  sources: SourceNode[];
+  nodes: TopologyNode[];
+  stores: Array<StoreDefinition & { changelogTopic: string }>;
+  sinks: SinkNode[];
+}
+
+export interface TaskId {
+  id: string;
+  subTopology: string;
+  partition: number;
+}
+
+/** A validated topology: sub-topologies joined by topics, each run as one task per partition. */
+export class Topology {
+  readonly subTopologies: SubTopology[];
+  private readonly byName: Map<string, TopologyNode>;
+
+  /** @internal use defineTopology / TopologyBuilder.build */
+  constructor(
+    readonly applicationId: string,
+    nodes: TopologyNode[],
+    stores: StoreDefinition[],
+    subTopologyNames: string[],
+    private readonly declaredTopics: Map<string, { partitions: number }>,
+    readonly defaultPartitions: number,
+    readonly errors: ErrorHandling,
+  ) {
+    this.byName = new Map(nodes.map((n) => [n.name, n]));
+    this.subTopologies = subTopologyNames.map((name) => {
+      const own = nodes.filter((n) => n.subTopology === name);
+      return {
+        name,
+        nodes: own,
+        sources: own.filter((n): n is SourceNode => n.kind === 'source'),
+        sinks: own.filter((n): n is SinkNode => n.kind === 'sink'),
+        stores: stores.filter((s) => s.subTopology === name).map((s) => ({ ...s, changelogTopic: changelogTopicFor(applicationId, s.name) })),
+      };
+    });
+  }
+
+  node(name: string): TopologyNode {
+    const node = this.byName.get(name);
+    if (!node) throw new StreamsError(`no node named '${name}'`, { code: 'UNKNOWN_NODE' });
+    return node;
+  }
+
+  subTopology(name: string): SubTopology {
+    const sub = this.subTopologies.find((s) => s.name === name);
+    if (!sub) throw new StreamsError(`no sub-topology named '${name}' (have: ${this.subTopologies.map((s) => s.name).join(', ')})`, { code: 'UNKNOWN_SUBTOPOLOGY' });
+    return sub;
+  }
+
+  /** Partition count of a topic: its declaration, else `partitions` (the run's default). */
+  partitionsOf(topic: string, partitions = this.defaultPartitions): number {
+    return this.declaredTopics.get(topic)?.partitions ?? partitions;
+  }
+
+  /** Every topic the topology reads or writes, with the partition count and cleanup policy it needs. */
+  topics(partitions = this.defaultPartitions): TopicSpec[] {
+    const specs = new Map<string, TopicSpec>();
+    const add = (name: string, role: TopicRole, n: number, cleanupPolicy: 'delete' | 'compact' = 'delete') => {
+      const spec = specs.get(name) ?? { name, partitions: n, cleanupPolicy, roles: [] };
+      if (!spec.roles.includes(role)) spec.roles.push(role);
+      specs.set(name, spec);
+    };
+    for (const sub of this.subTopologies) {
+      const n = this.taskCount(sub.name, partitions);
+      for (const s of sub.sources) add(s.topic, 'source', n);
+      for (const s of sub.sinks) add(s.topic, 'sink', this.partitionsOf(s.topic, partitions));
+      // A changelog has one partition per task: partition p holds the state of task <sub>-p.
+      for (const store of sub.stores) add(store.changelogTopic, 'changelog', n, 'compact');
+    }
+    if (usesDeadLetters(this.errors)) add(this.errors.deadLetterTopic, 'dead-letter', partitions);
+    return [...specs.values()];
+  }
+
+  taskCount(subTopology: string, partitions = this.defaultPartitions): number {
+    return this.partitionsOf(this.subTopology(subTopology).sources[0].topic, partitions);
+  }
+
+  tasks(partitions = this.defaultPartitions): TaskId[] {
+    return this.subTopologies.flatMap((sub) =>
+      Array.from({ length: this.taskCount(sub.name, partitions) }, (_, p) => ({ id: `${sub.name}-${p}`, subTopology: sub.name, partition: p })),
+    );
+  }
+
+  task(id: string, partitions = this.defaultPartitions): TaskId {
+    const task = this.tasks(partitions).find((t) => t.id === id);
+    if (!task) {
+      throw new StreamsError(`unknown task '${id}'; this topology has: ${this.tasks(partitions).map((t) => t.id).join(' ')}`, { code: 'UNKNOWN_TASK' });
+    }
+    return task;
+  }
+
+  describe(partitions = this.defaultPartitions): string {
+    return describeTopology(this, partitions);
+  }
+
+  toJSON(partitions = this.defaultPartitions): object {
+    return {
+      applicationId: this.applicationId,
+      subTopologies: this.subTopologies.map((sub) => ({
+        name: sub.name,
+        nodes: sub.nodes.map((n) => ({
+          name: n.name,
+          kind: n.kind,
+          ...(n.kind === 'source' || n.kind === 'sink' ? { topic: n.topic } : {}),
+          stores: n.stores,
+          successors: n.children,
+          predecessors: n.parent ? [n.parent] : [],
+        })),
+        stores: sub.stores.map((s) => ({ name: s.name, changelogTopic: s.changelogTopic })),
+      })),
+      topics: this.topics(partitions),
+      tasks: this.tasks(partitions).map((t) => t.id),
+    };
+  }
+}
+
+function describeTopology(t: Topology, partitions: number): string {
+  const lines: string[] = [`Topology: ${t.applicationId}`];
+  for (const sub of t.subTopologies) {
+    lines.push(`  Sub-topology: ${sub.name}`);
+    for (const n of sub.nodes) {
+      if (n.kind === 'source') lines.push(`    Source: ${n.name} (topics: [${n.topic}])`);
+      else if (n.kind === 'sink') lines.push(`    Sink: ${n.name} (topic: ${n.topic})`);
+      else lines.push(`    Processor: ${n.name} (${n.kind}, stores: [${n.stores.join(', ')}])`);
+      if (n.children.length > 0) lines.push(`      --> ${n.children.join(', ')}`);
+      if (n.parent) lines.push(`      <-- ${n.parent}`);
+    }
+  }
+  lines.push('', 'Topics:');
+  const topics = t.topics(partitions);
+  const width = Math.max(...topics.map((s) => s.name.length));
+  for (const s of topics) {
+    lines.push(`  ${s.name.padEnd(width)}  partitions=${s.partitions}  cleanup.policy=${s.cleanupPolicy}  (${s.roles.join(', ')})`);
+  }
+  lines.push('', `Tasks: ${t.tasks(partitions).map((x) => x.id).join(' ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,2 @@
+export * from './transfer-validation';
+export * from './transfer-server';

@@ -1,0 +1,89 @@
+import { StreamsError } from '../errors/streams-error';
+import { Checkpoint } from '../state/checkpoint';
+import { StoreFlush } from '../state/store-layer';
+import { TaskState } from '../state/task-state';
+import { OutgoingRecord } from './records';
+import { SourceOffset, TaskLog } from './task-log';
+
+export type CommitState = 'started' | 'prepared' | 'complete' | 'failed';
+
+/** Named places in a commit where tests inject a crash. */
+export type CommitPoint = 'before-transaction' | 'after-transaction' | 'after-store-write';
+export type FaultInjector = (point: CommitPoint) => void;
+
+export interface CommittedRecord {
+  record: OutgoingRecord;
+  partition: number;
+  offset: number;
+}
+
+/**
+ * One batch's commit, as an explicit state machine (started → prepared → complete | failed), each step guarded:
+ *  1. prepare: flush the stores' cached writes into changelog records and disk writes (nothing visible yet);
+ *  2. the log transaction: outputs + changelog records + source offsets, all or nothing;
+ *  3. the disk: store writes + checkpoint (source and changelog offsets) in one RocksDB write batch.
+ * A crash before 2 completes leaves nothing anywhere; a crash between 2 and 3 is repaired at restart by replaying
+ * the changelog from the checkpoint, which is exactly the missing write batch.
+ */
+export class Commit {
+  private state: CommitState = 'started';
+  private flushed?: StoreFlush;
+
+  constructor(
+    private readonly taskId: string,
+    private readonly taskState: TaskState,
+    private readonly log: TaskLog,
+    private readonly outputs: OutgoingRecord[],
+    private readonly offsets: SourceOffset[],
+    private readonly timestamp: number,
+    private readonly faults?: FaultInjector,
+  ) {}
+
+  get status(): CommitState {
+    return this.state;
+  }
+
+  prepare(): void {
+    this.expect('started');
+    this.flushed = this.taskState.flush(this.timestamp);
+    this.state = 'prepared';
+  }
+
+  async complete(): Promise<CommittedRecord[]> {
+    this.expect('prepared');
+    try {
+      const flushed = this.flushed!;
+      this.faults?.('before-transaction');
+      const records = [...this.outputs, ...flushed.changelog];
+      const { positions } = await this.log.commitTransaction({ records, offsets: this.offsets });
+      if (positions.length !== records.length) {
+        throw new StreamsError(`log returned ${positions.length} positions for ${records.length} records`, { code: 'COMMIT_PROTOCOL' });
+      }
+      this.faults?.('after-transaction');
+      await this.taskState.persist(flushed.writes, this.nextCheckpoint(records, positions));
+      this.faults?.('after-store-write');
+      this.state = 'complete';
+      return this.outputs.map((record, i) => ({ record, ...positions[i] }));
+    } catch (err) {
+      this.state = 'failed';
+      this.taskState.discard();
+      throw err;
+    }
+  }
+
+  private nextCheckpoint(records: OutgoingRecord[], positions: Array<{ offset: number }>): Checkpoint {
+    const next = this.taskState.checkpoint;
+    for (const o of this.offsets) next.source[`${o.topic}-${o.partition}`] = o.offset;
+    for (let i = this.outputs.length; i < records.length; i++) {
+      const topic = records[i].topic;
+      next.changelog[topic] = Math.max(next.changelog[topic] ?? 0, positions[i].offset + 1);
+    }
+    return next;
+  }
+
+  private expect(state: CommitState): void {
+    if (this.state !== state) {
+      throw new StreamsError(`commit of task ${this.taskId} is ${this.state}, expected ${state}`, { code: 'COMMIT_ILLEGAL_STATE' });
+    }
+  }
+}

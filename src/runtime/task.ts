@@ -1,0 +1,135 @@
+import { OperatorFunction, concatMap, from, lastValueFrom, of, toArray } from 'rxjs';
+import { Topology, TaskId } from '../dsl/topology';
+import { KeyValueStore } from '../state/key-value-store';
+import { TaskState } from '../state/task-state';
+import { Commit, CommittedRecord, FaultInjector } from './commit';
+import { compileSubTopology } from './compile-sub-topology';
+import { Envelope } from './envelope';
+import { Logger, silentLogger } from './logger';
+import { handleFailures } from './operators/handle-failures';
+import { LogRecord, OutgoingRecord, TopicPartition } from './records';
+import { TaskContext } from './task-context';
+import { SourceOffset, TaskLog } from './task-log';
+import { StreamsError } from '../errors/streams-error';
+
+export interface TaskOptions {
+  topology: Topology;
+  task: TaskId;
+  /** The run's default partition count. */
+  partitions: number;
+  /** The task's own byte store (its RocksDB); nothing else writes to it. */
+  storage: KeyValueStore;
+  log: TaskLog;
+  logger?: Logger;
+  faults?: FaultInjector;
+}
+
+export interface BatchOutcome {
+  processed: number;
+  committed: CommittedRecord[];
+  /** Human lines from sinks with `report`, in output order, once committed. */
+  reports: string[];
+}
+
+/**
+ * One (sub-topology, partition): its own pipeline, stores and log transactions. A batch of source records goes in;
+ * outputs, store changes and the next source offsets come out and become visible together at commit, or not at all.
+ */
+export class Task {
+  private readonly pipelines: Map<string, OperatorFunction<LogRecord, Envelope>>;
+  private readonly boundary: OperatorFunction<Envelope, Envelope>;
+  private closed = false;
+
+  private constructor(
+    private readonly opts: TaskOptions,
+    private readonly state: TaskState,
+    readonly context: TaskContext,
+  ) {
+    const sub = opts.topology.subTopology(opts.task.subTopology);
+    this.pipelines = compileSubTopology(sub, context);
+    this.boundary = handleFailures(opts.topology.errors, opts.topology.partitionsOf(opts.topology.errors.deadLetterTopic, opts.partitions));
+  }
+
+  static async open(opts: TaskOptions): Promise<Task> {
+    const sub = opts.topology.subTopology(opts.task.subTopology);
+    const state = await TaskState.open(opts.storage, sub.stores, opts.task.partition, opts.task.id);
+    const context = new TaskContext(opts.topology.applicationId, opts.task.id, opts.task.partition, opts.topology, opts.partitions, state.stores);
+    return new Task(opts, state, context);
+  }
+
+  get id(): string {
+    return this.opts.task.id;
+  }
+
+  get logger(): Logger {
+    return this.opts.logger ?? silentLogger;
+  }
+
+  /** The source partitions this task owns: partition p of each source topic. */
+  get sources(): TopicPartition[] {
+    return this.opts.topology.subTopology(this.opts.task.subTopology).sources.map((s) => ({ topic: s.topic, partition: this.opts.task.partition }));
+  }
+
+  /** Replays changelogs into the local stores (from the checkpoint, or from scratch). */
+  restore(): Promise<{ restored: number }> {
+    return this.state.restore(this.opts.log, this.logger);
+  }
+
+  /** Where to resume each source partition: the offset committed with the last transaction, else the beginning. */
+  async startOffsets(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const tp of this.sources) out.set(tp.topic, (await this.opts.log.committedOffset(tp)) ?? 0);
+    return out;
+  }
+
+  /** Processes a batch and commits it. Throws (with nothing committed) if a record fails under the `fail` policy. */
+  async run(records: LogRecord[]): Promise<BatchOutcome> {
+    if (this.closed) throw new StreamsError(`task ${this.id} is closed`, { code: 'TASK_CLOSED' });
+    if (records.length === 0) return { processed: 0, committed: [], reports: [] };
+    let outputs: OutgoingRecord[];
+    try {
+      outputs = await this.process(records);
+    } catch (err) {
+      this.state.discard();
+      throw err;
+    }
+    const commit = new Commit(this.id, this.state, this.opts.log, outputs, nextOffsets(records), this.context.streamTime, this.opts.faults);
+    commit.prepare();
+    const committed = await commit.complete();
+    const reports: string[] = [];
+    for (const c of committed) {
+      const line = c.record.report?.({ partition: c.partition, offset: c.offset });
+      if (line) reports.push(line);
+    }
+    return { processed: records.length, committed, reports };
+  }
+
+  /** Drops uncommitted work and releases the store (a crash or a clean stop; committed state is already on disk). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.state.discard();
+    await this.state.close();
+  }
+
+  private async process(records: LogRecord[]): Promise<OutgoingRecord[]> {
+    const envelopes = await lastValueFrom(
+      from(records).pipe(
+        concatMap((record) => {
+          const pipeline = this.pipelines.get(record.topic);
+          if (!pipeline) throw new StreamsError(`task ${this.id} got a record of ${record.topic}, which it does not read`, { code: 'UNEXPECTED_TOPIC' });
+          return of(record).pipe(pipeline);
+        }),
+        this.boundary,
+        toArray(),
+      ),
+    );
+    return envelopes.flatMap((e) => (e.kind === 'output' ? [e.output] : []));
+  }
+}
+
+function nextOffsets(records: LogRecord[]): SourceOffset[] {
+  const next = new Map<string, SourceOffset>();
+  for (const r of records) next.set(`${r.topic}-${r.partition}`, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+  return [...next.values()];
+}

@@ -1,0 +1,34 @@
+import { StreamsError } from '../errors/streams-error';
+
+/**
+ * What a task's local state has seen, written in the same RocksDB batch as the store changes it describes.
+ * `changelog` maps a changelog topic to the next offset to replay from; `source` maps `topic-partition` to the next
+ * source offset (informational: the log's committed consumer offset is what a restarted task resumes from).
+ */
+export interface Checkpoint {
+  version: 1;
+  source: Record<string, number>;
+  changelog: Record<string, number>;
+}
+
+export const CHECKPOINT_KEY = Buffer.from('c\u0000checkpoint', 'latin1');
+
+export function emptyCheckpoint(): Checkpoint {
+  return { version: 1, source: {}, changelog: {} };
+}
+
+export function encodeCheckpoint(c: Checkpoint): Buffer {
+  return Buffer.from(JSON.stringify(c));
+}
+
+export function decodeCheckpoint(bytes: Buffer, where: string): Checkpoint {
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as Checkpoint;
+    if (parsed.version !== 1 || typeof parsed.changelog !== 'object' || typeof parsed.source !== 'object') {
+      throw new Error(`unsupported checkpoint ${bytes.toString('utf8').slice(0, 80)}`);
+    }
+    return parsed;
+  } catch (cause) {
+    throw new StreamsError(`checkpoint of ${where} is unreadable`, { code: 'CHECKPOINT_CORRUPT', cause });
+  }
+}

@@ -1,0 +1,54 @@
+import BTree from 'sorted-btree';
+import { Entry, KeyRange, KeyValueStore, WriteOp } from './key-value-store';
+import { StreamsError } from '../errors/streams-error';
+
+// Keys are held as latin1 strings: one code unit per byte, so JS string order is exactly byte order.
+const toKey = (b: Buffer) => b.toString('latin1');
+const fromKey = (s: string) => Buffer.from(s, 'latin1');
+
+/** A sorted in-memory byte store. Stands in for a task's RocksDB in tests and dev mode. */
+export class InMemoryKeyValueStore implements KeyValueStore {
+  readonly kind = 'in-memory';
+  private readonly tree = new BTree<string, Buffer>();
+  private closed = false;
+
+  async get(key: Buffer): Promise<Buffer | undefined> {
+    this.assertOpen();
+    return this.tree.get(toKey(key));
+  }
+
+  async range(range: KeyRange = {}): Promise<Entry[]> {
+    this.assertOpen();
+    const out: Entry[] = [];
+    const low = range.gte ? toKey(range.gte) : this.tree.minKey();
+    if (low === undefined) return out;
+    const high = range.lt ? toKey(range.lt) : undefined;
+    // Latin1 keys never contain U+FFFF, so it bounds an open-ended range.
+    this.tree.forRange(low, high ?? '\uffff', false, (k, v) => {
+      out.push({ key: fromKey(k), value: v });
+    });
+    return out;
+  }
+
+  async write(ops: WriteOp[]): Promise<void> {
+    this.assertOpen();
+    for (const op of ops) {
+      if (op.value === null) this.tree.delete(toKey(op.key));
+      else this.tree.set(toKey(op.key), Buffer.from(op.value));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** Reopens after close: the in-memory "disk" outlives a task instance, as RocksDB files do. */
+  reopen(): this {
+    this.closed = false;
+    return this;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StreamsError('store is closed', { code: 'STORE_CLOSED' });
+  }
+}

@@ -1,0 +1,208 @@
+import { strict as assert } from 'node:assert';
+import Decimal from 'decimal.js';
+import fc from 'fast-check';
+import { normalizeUuid, validateTransfer } from '../../src/http/transfer-validation';
+
+const ID = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11';
+const valid = { request_id: ID, from: 'Alice', to: 'Bob', amount: '0.5' };
+
+function codeOf(body: unknown): string {
+  const r = validateTransfer(body);
+  return r.ok ? 'ok' : r.error.code;
+}
+
+function transferOf(body: unknown) {
+  const r = validateTransfer(body);
+  if (!r.ok) throw new Error(`expected ok, got ${r.error.code}`);
+  return r.transfer;
+}
+
+describe('validateTransfer', () => {
+  it('accepts the README body', () => {
+    const t = transferOf(valid);
+    assert.deepEqual({ ...t, amount: t.amount.toFixed(2) }, { request_id: ID, from: 'Alice', to: 'Bob', amount: '0.50' });
+    assert.ok(t.amount instanceof Decimal);
+  });
+
+  describe('shape → invalid_json', () => {
+    for (const body of [null, undefined, 42, 'str', true, [], [valid]]) {
+      it(`refuses body ${JSON.stringify(body)}`, () => {
+        assert.deepEqual(validateTransfer(body), {
+          ok: false,
+          error: { message: 'problems parsing JSON', code: 'invalid_json' },
+        });
+      });
+    }
+    for (const key of ['request_id', 'from', 'to', 'amount']) {
+      for (const value of [5, null, true, {}, ['x']]) {
+        it(`refuses ${key}: ${JSON.stringify(value)}`, () => {
+          assert.equal(codeOf({ ...valid, [key]: value }), 'invalid_json');
+        });
+      }
+    }
+    it('refuses a JSON-number amount even when it is a valid value', () => {
+      assert.equal(codeOf({ ...valid, amount: 0.5 }), 'invalid_json');
+    });
+    it('takes precedence over a bad request_id', () => {
+      assert.equal(codeOf({ ...valid, request_id: 'nope', amount: 1 }), 'invalid_json');
+    });
+    it('ignores unknown fields', () => {
+      assert.equal(codeOf({ ...valid, memo: 7 }), 'ok');
+    });
+  });
+
+  describe('request_id', () => {
+    const forms = [
+      ID,
+      ID.toUpperCase(),
+      'A0EEBC99-9c0b-4EF8-bb6d-6BB9BD380A11',
+      ID.replace(/-/g, ''),
+      ID.replace(/-/g, '').toUpperCase(),
+      `{${ID}}`,
+      `{${ID.toUpperCase()}}`,
+      `urn:uuid:${ID}`,
+      `URN:UUID:${ID.toUpperCase()}`,
+      `  ${ID}\n`,
+    ];
+    for (const form of forms) {
+      it(`normalizes ${JSON.stringify(form)}`, () => {
+        assert.equal(transferOf({ ...valid, request_id: form }).request_id, ID);
+      });
+    }
+    const bad = [
+      '', '   ', 'not-a-uuid', ID.slice(0, -1), `${ID}0`, ID.replace('a', 'g'), `{${ID}`, `${ID}}`,
+      `{${ID.replace(/-/g, '')}}`, `urn:uuid:${ID.replace(/-/g, '')}`, 'a0eebc999c0b-4ef8-bb6d-6bb9bd380a11-',
+      'a0eebc99-9c0b4ef8-bb6d-6bb9bd380a11-',
+    ];
+    for (const form of bad) {
+      it(`refuses ${JSON.stringify(form)}`, () => {
+        assert.deepEqual(validateTransfer({ ...valid, request_id: form }), {
+          ok: false,
+          error: { message: 'request_id must be a UUID', code: 'request_id_invalid' },
+        });
+      });
+    }
+    it('serializes errors with key order message, code', () => {
+      const r = validateTransfer({ ...valid, request_id: 'x' });
+      assert.equal(JSON.stringify(r.ok ? null : r.error), '{"message":"request_id must be a UUID","code":"request_id_invalid"}');
+    });
+    it('refuses a missing request_id', () => {
+      const { request_id: _, ...rest } = valid;
+      assert.equal(codeOf(rest), 'request_id_invalid');
+    });
+    it('normalizeUuid returns undefined for junk', () => {
+      assert.equal(normalizeUuid('xyz'), undefined);
+    });
+  });
+
+  describe('from / to', () => {
+    it('requires from', () => {
+      assert.deepEqual(validateTransfer({ ...valid, from: '  ' }), {
+        ok: false,
+        error: { message: 'from is required', code: 'from_required' },
+      });
+      assert.equal(codeOf({ request_id: ID, to: 'Bob', amount: '1' }), 'from_required');
+    });
+    it('requires to', () => {
+      assert.deepEqual(validateTransfer({ ...valid, to: '\t' }), {
+        ok: false,
+        error: { message: 'to is required', code: 'to_required' },
+      });
+      assert.equal(codeOf({ request_id: ID, from: 'Alice', amount: '1' }), 'to_required');
+    });
+    it('stores trimmed names', () => {
+      const t = transferOf({ ...valid, from: '  Alice ', to: '\nBob\t' });
+      assert.equal(t.from, 'Alice');
+      assert.equal(t.to, 'Bob');
+    });
+    it('refuses the same account, compared after trimming', () => {
+      assert.deepEqual(validateTransfer({ ...valid, from: 'Bob ', to: ' Bob' }), {
+        ok: false,
+        error: { message: 'from and to must be different accounts', code: 'same_account' },
+      });
+    });
+    it('is case-sensitive on account names', () => {
+      assert.equal(codeOf({ ...valid, from: 'bob', to: 'Bob' }), 'ok');
+    });
+  });
+
+  describe('amount', () => {
+    const rounded: Array<[string, string]> = [
+      ['1.009', '1.01'], ['0.005', '0.01'], ['0.015', '0.02'], ['2.675', '2.68'], ['1.004', '1.00'],
+      ['10', '10.00'], ['+3.1', '3.10'], ['.5', '0.50'], ['5.', '5.00'], ['007.50', '7.50'], [' 1.25 ', '1.25'],
+      ['9999999999999999.99', '9999999999999999.99'], ['0.01', '0.01'],
+    ];
+    for (const [input, expected] of rounded) {
+      it(`rounds ${JSON.stringify(input)} to ${expected}`, () => {
+        assert.equal(transferOf({ ...valid, amount: input }).amount.toFixed(2), expected);
+      });
+    }
+    const ltMin = ['', '   ', '0.004', '0', '0.00', '-5', '-0.01', '-0.005'];
+    for (const input of ltMin) {
+      it(`${JSON.stringify(input)} → amount_lt_min`, () => {
+        assert.deepEqual(validateTransfer({ ...valid, amount: input }), {
+          ok: false,
+          error: { message: 'amount must be at least 0.01', code: 'amount_lt_min' },
+        });
+      });
+    }
+    it('missing amount → amount_lt_min', () => {
+      const { amount: _, ...rest } = valid;
+      assert.equal(codeOf(rest), 'amount_lt_min');
+    });
+    const invalid = [
+      'NaN', 'Infinity', '-Infinity', '1e5', '1E5', '0x10', 'abc', '1.2.3', '.', '-', '1,5', '1 000', '$5',
+      '12345678901234567', '12345678901234567.00', '-12345678901234567', '9999999999999999.995',
+    ];
+    for (const input of invalid) {
+      it(`${JSON.stringify(input)} → amount_invalid`, () => {
+        assert.equal(codeOf({ ...valid, amount: input }), 'amount_invalid');
+      });
+    }
+  });
+
+  describe('ordering', () => {
+    it('request_id before amount', () => {
+      assert.equal(codeOf({ ...valid, request_id: 'x', amount: 'abc' }), 'request_id_invalid');
+    });
+    it('request_id before from', () => {
+      assert.equal(codeOf({ request_id: 'x' }), 'request_id_invalid');
+    });
+    it('from before amount', () => {
+      assert.equal(codeOf({ ...valid, from: '', amount: 'abc' }), 'from_required');
+    });
+    it('amount before to', () => {
+      assert.equal(codeOf({ ...valid, amount: '0', to: '' }), 'amount_lt_min');
+      assert.equal(codeOf({ ...valid, amount: 'x', to: '' }), 'amount_invalid');
+    });
+    it('to before same_account', () => {
+      assert.equal(codeOf({ ...valid, from: 'A', to: ' ' }), 'to_required');
+    });
+    it('amount before same_account', () => {
+      assert.equal(codeOf({ ...valid, from: 'A', to: 'A', amount: '0' }), 'amount_lt_min');
+    });
+  });
+
+  it('property: a valid amount comes back with 2 decimals, half-up rounded', () => {
+    // Plain decimals with up to 15 integer digits and up to 6 fraction digits, at least 0.01 after rounding.
+    const amountArb = fc
+      .tuple(fc.stringMatching(/^[0-9]{1,15}$/), fc.stringMatching(/^[0-9]{0,6}$/))
+      .map(([i, f]) => (f === '' ? i : `${i}.${f}`))
+      .filter((s) => new Decimal(s).gte('0.005'));
+    fc.assert(
+      fc.property(amountArb, (raw) => {
+        const t = transferOf({ ...valid, amount: raw });
+        const text = t.amount.toFixed(2);
+        assert.match(text, /^\d+\.\d{2}$/);
+        // Reference: half-up by integer arithmetic on millionths, floor((micros + 5000) / 10000) cents.
+        const [i, f = ''] = raw.split('.');
+        const micros = BigInt(i + (f + '000000').slice(0, 6));
+        const cents = (micros + 5_000n) / 10_000n;
+        const expected = `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
+        assert.equal(text, expected);
+        assert.equal(t.amount.decimalPlaces() <= 2, true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,12 @@
+import path from 'path';
+import { avroSerde, loadSchema } from '../src/serde';
+import { Balance, Payment, TransferRequest } from './wallet-types';
+
+/** The wallet's value serdes: Avro single-object encoding with the schemas in schemas/. */
+function schemaFile(name: string) {
+  return loadSchema(path.join(__dirname, '../schemas', name));
+}
+
+export const transferRequestSerde = avroSerde<TransferRequest>(schemaFile('transfer_request.avsc'));
+export const paymentSerde = avroSerde<Payment>(schemaFile('payment.avsc'));
+export const balanceSerde = avroSerde<Balance>(schemaFile('balance.avsc'));

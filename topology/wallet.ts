@@ -1,0 +1,91 @@
+/**
+ * The wallet (after "Designing Data-Intensive Applications"): a payment between two accounts without an atomic
+ * commit across partitions.
+ *
+ *   wallet.transfer_request (key: request id)
+ *     └─ payment:    drop retried requests, split each transfer into an OUTGOING and an INCOMING leg
+ *   wallet.payment (key: account)
+ *     └─ accountant: drop legs already applied, add each leg to its account's balance
+ *   wallet.balance (key: account)
+ *
+ * Each step commits its outputs, store changes and input offsets in one transaction, so a crash anywhere replays
+ * uncommitted work only; the dedupe stores make retries by clients harmless as well.
+ */
+import Decimal from 'decimal.js';
+import { defineTopology, TopologyOptions } from '../src/dsl';
+import { Serdes } from '../src/serde';
+import { balanceSerde, paymentSerde, transferRequestSerde } from './wallet-serdes';
+import { Balance, CURRENCY, Payment, TransferRequest } from './wallet-types';
+
+export const TOPICS = {
+  transferRequest: 'wallet.transfer_request',
+  payment: 'wallet.payment',
+  balance: 'wallet.balance',
+} as const;
+
+/** How long request ids are remembered: a client retry after this is treated as a new transfer. */
+export const DEDUPE_RETENTION = '7d';
+
+const money = (d: Decimal) => `$${d.abs().toFixed(2)}`;
+
+/** The two legs of a transfer; refuses transfers that no valid producer can write (they go to the dead letters). */
+export function splitTransfer(t: TransferRequest): Array<{ key: string; value: Payment }> {
+  if (!t.amount.isFinite() || t.amount.lte(0)) throw new Error(`transfer ${t.request_id}: amount must be positive, got ${t.amount.toString()}`);
+  if (!t.from.trim() || !t.to.trim()) throw new Error(`transfer ${t.request_id}: from and to are required`);
+  if (t.from === t.to) throw new Error(`transfer ${t.request_id}: from and to are the same account ${t.from}`);
+  return [
+    { key: t.from, value: { request_id: t.request_id, account: t.from, direction: 'OUTGOING', amount: t.amount } },
+    { key: t.to, value: { request_id: t.request_id, account: t.to, direction: 'INCOMING', amount: t.amount } },
+  ];
+}
+
+export function applyLeg(balance: Balance, leg: Payment): Balance {
+  const delta = leg.direction === 'OUTGOING' ? leg.amount.neg() : leg.amount;
+  return { account: leg.account, balance: balance.balance.plus(delta), currency: CURRENCY, version: balance.version + 1, request_id: leg.request_id };
+}
+
+export function buildWallet(options: TopologyOptions = {}) {
+  return defineTopology(
+    'wallet',
+    (t) => {
+      t.subTopology('payment', (s) =>
+        s
+          .stream(TOPICS.transferRequest, { serdes: { key: Serdes.string(), value: transferRequestSerde }, name: 'transfer-requests' })
+          // Clients retry with the same request id; only the first request of an id becomes payments.
+          .dedupe({ name: 'transfer-dedupe', id: (r) => r.value.request_id, retention: DEDUPE_RETENTION })
+          .flatMap((r) => splitTransfer(r.value), { name: 'split-legs' })
+          .to(TOPICS.payment, {
+            name: 'payments-out',
+            serdes: { key: Serdes.string(), value: paymentSerde },
+            report: (r, at) => `${at.partition}:${at.offset} ${r.value.request_id} ${r.value.account} ${r.value.direction === 'OUTGOING' ? '-' : '+'}${money(r.value.amount)}`,
+          }),
+      );
+      t.subTopology('accountant', (s) =>
+        s
+          .stream(TOPICS.payment, { serdes: { key: Serdes.string(), value: paymentSerde }, name: 'payments-in' })
+          // A leg is (request id, direction): both legs of one transfer may land in this partition and both apply.
+          .dedupe({ name: 'payment-dedupe', id: (r) => `${r.value.request_id}:${r.value.direction}`, retention: DEDUPE_RETENTION })
+          .aggregate({
+            name: 'balance',
+            key: (r) => r.value.account,
+            init: (account: string): Balance => ({ account, balance: new Decimal(0), currency: CURRENCY, version: 0, request_id: '' }),
+            add: (balance, r) => applyLeg(balance, r.value),
+            serdes: { key: Serdes.string(), value: balanceSerde },
+          })
+          .to(TOPICS.balance, {
+            name: 'balances-out',
+            serdes: { key: Serdes.string(), value: balanceSerde },
+            report: (r) => `${r.value.account} balance: ${r.value.balance.toFixed(2)} ${r.value.currency}`,
+          }),
+      );
+    },
+    {
+      partitions: options.partitions ?? 2,
+      // A poison record must not stop payments, nor be lost: it goes to wallet-dead-letter with its error.
+      errors: { deserialization: 'dead-letter', processing: 'dead-letter', production: 'dead-letter', ...options.errors },
+    },
+  );
+}
+
+export const wallet = buildWallet();
+export default wallet;
