@@ -17,11 +17,24 @@ import { Serdes } from '../src/serde';
 import { balanceSerde, paymentSerde, transferRequestSerde } from './wallet-serdes';
 import { Balance, CURRENCY, Payment, TransferRequest } from './wallet-types';
 
-export const TOPICS = {
+export interface WalletTopics {
+  transferRequest: string;
+  payment: string;
+  balance: string;
+}
+
+export const TOPICS: WalletTopics = {
   transferRequest: 'wallet.transfer_request',
   payment: 'wallet.payment',
   balance: 'wallet.balance',
-} as const;
+};
+
+export interface WalletOptions extends TopologyOptions {
+  /** Application id: prefixes changelogs, consumer groups and transactional ids. Default `wallet`. */
+  applicationId?: string;
+  /** Topic names, for running several wallets on one cluster (tests do). */
+  topics?: WalletTopics;
+}
 
 /** How long request ids are remembered: a client retry after this is treated as a new transfer. */
 export const DEDUPE_RETENTION = '7d';
@@ -44,9 +57,10 @@ export function applyLeg(balance: Balance, leg: Payment): Balance {
   return { account: leg.account, balance: balance.balance.plus(delta), currency: CURRENCY, version: balance.version + 1, request_id: leg.request_id };
 }
 
-export function buildWallet(options: TopologyOptions = {}) {
+export function buildWallet(options: WalletOptions = {}) {
+  const TOPICS = options.topics ?? DEFAULT_TOPICS;
   return defineTopology(
-    'wallet',
+    options.applicationId ?? 'wallet',
     (t) => {
       t.subTopology('payment', (s) =>
         s
@@ -85,6 +99,13 @@ export function buildWallet(options: TopologyOptions = {}) {
       errors: { deserialization: 'dead-letter', processing: 'dead-letter', production: 'dead-letter', ...options.errors },
     },
   );
+}
+
+const DEFAULT_TOPICS = TOPICS;
+
+/** Topic names for a wallet whose topics carry `prefix` instead of `wallet.`. */
+export function walletTopics(prefix: string): WalletTopics {
+  return { transferRequest: `${prefix}transfer_request`, payment: `${prefix}payment`, balance: `${prefix}balance` };
 }
 
 export const wallet = buildWallet();

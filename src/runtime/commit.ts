@@ -55,12 +55,12 @@ export class Commit {
       const flushed = this.flushed!;
       this.faults?.('before-transaction');
       const records = [...this.outputs, ...flushed.changelog];
-      const { positions } = await this.log.commitTransaction({ records, offsets: this.offsets });
+      const { positions, endOffsets } = await this.log.commitTransaction({ records, offsets: this.offsets });
       if (positions.length !== records.length) {
         throw new StreamsError(`log returned ${positions.length} positions for ${records.length} records`, { code: 'COMMIT_PROTOCOL' });
       }
       this.faults?.('after-transaction');
-      await this.taskState.persist(flushed.writes, this.nextCheckpoint(records, positions));
+      await this.taskState.persist(flushed.writes, this.nextCheckpoint(records, positions, endOffsets));
       this.faults?.('after-store-write');
       this.state = 'complete';
       return this.outputs.map((record, i) => ({ record, ...positions[i] }));
@@ -71,12 +71,13 @@ export class Commit {
     }
   }
 
-  private nextCheckpoint(records: OutgoingRecord[], positions: Array<{ offset: number }>): Checkpoint {
+  private nextCheckpoint(records: OutgoingRecord[], positions: Array<{ offset: number }>, endOffsets: Record<string, number> = {}): Checkpoint {
     const next = this.taskState.checkpoint;
     for (const o of this.offsets) next.source[`${o.topic}-${o.partition}`] = o.offset;
     for (let i = this.outputs.length; i < records.length; i++) {
-      const topic = records[i].topic;
-      next.changelog[topic] = Math.max(next.changelog[topic] ?? 0, positions[i].offset + 1);
+      const { topic, partition } = records[i];
+      const end = endOffsets[`${topic}-${partition}`] ?? positions[i].offset + 1;
+      next.changelog[topic] = Math.max(next.changelog[topic] ?? 0, end);
     }
     return next;
   }

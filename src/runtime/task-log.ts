@@ -15,6 +15,11 @@ export interface TransactionRequest {
 export interface TransactionResult {
   /** Where each record of the request landed, in request order. */
   positions: Array<{ partition: number; offset: number }>;
+  /**
+   * The end of each written partition (`topic-partition`) after the transaction, when it differs from last offset + 1:
+   * Kafka appends a commit marker. Checkpoints store it so a clean restart has nothing to replay.
+   */
+  endOffsets?: Record<string, number>;
 }
 
 /**

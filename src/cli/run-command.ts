@@ -1,0 +1,82 @@
+import { Topology } from '../dsl/topology';
+import { StreamsError } from '../errors/streams-error';
+import { KafkaTaskRunner } from '../kafka/kafka-task-runner';
+import { TaskFencedError } from '../kafka/kafka-task-log';
+import { Logger } from '../runtime/logger';
+
+export interface RunOptions {
+  topology: Topology;
+  taskIds: string[];
+  brokers: string[];
+  stateDir: string;
+  partitions: number;
+  logger: Logger;
+  maxBatchSize?: number;
+  commitIntervalMs?: number;
+  /** Restarts of one task after a transient failure before the process gives up. */
+  maxRestarts?: number;
+  print?: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Errors a fresh start of the task can get past: the broker, a coordinator, a transaction in an unknown state. */
+function isTransient(err: unknown): boolean {
+  if (err instanceof TaskFencedError) return false;
+  if (err instanceof StreamsError) return err.retriable || err.code === 'TRANSACTION_STATE_UNKNOWN';
+  return true; // kafkajs errors: restarting re-reads the truth from the log (committed offsets, changelogs)
+}
+
+/**
+ * `topology run`: every requested task in this process, each isolated (own consumer, producer, RocksDB). A task
+ * that fails transiently is restarted from its last commit; a fenced task or a fatal error stops the process.
+ * Resolves when stopped by `stop()`; rejects with the first fatal error.
+ */
+export class TaskSupervisor {
+  private readonly runners = new Map<string, KafkaTaskRunner>();
+  private stopping = false;
+  private fatal!: (err: unknown) => void;
+  private readonly failed = new Promise<never>((_, reject) => (this.fatal = reject));
+
+  constructor(private readonly opts: RunOptions) {
+    this.failed.catch(() => undefined);
+  }
+
+  async run(): Promise<void> {
+    const print = this.opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+    await Promise.race([Promise.all(this.opts.taskIds.map((id) => this.keepRunning(id, print))), this.failed]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.runners.values()].map((r) => r.stop()));
+  }
+
+  private async keepRunning(taskId: string, print: (line: string) => void): Promise<void> {
+    const maxRestarts = this.opts.maxRestarts ?? 10;
+    for (let restarts = 0; !this.stopping; restarts++) {
+      const runner = new KafkaTaskRunner({ ...this.opts, taskId, onReport: (line) => print(line) });
+      this.runners.set(taskId, runner);
+      try {
+        await runner.start();
+        await runner.finished;
+        return;
+      } catch (err) {
+        if (this.stopping) return;
+        if (!isTransient(err) || restarts >= maxRestarts) {
+          this.opts.logger.error({ task: taskId, err: describe(err) }, `task ${taskId} stopped: ${describe(err)}`);
+          this.fatal(err);
+          return;
+        }
+        const backoff = Math.min(10_000, 500 * 2 ** restarts);
+        this.opts.logger.warn({ task: taskId, err: describe(err), backoff }, `task ${taskId} failed; restarting from its last commit in ${backoff} ms`);
+        await sleep(backoff);
+      }
+    }
+  }
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof StreamsError) return `${err.message} [${err.code}]`;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,169 @@
+import { Admin, Kafka, Producer } from 'kafkajs';
+import { StreamsError } from '../errors/streams-error';
+import { Logger, silentLogger } from '../runtime/logger';
+import { LogRecord, TopicPartition, tpKey } from '../runtime/records';
+import { TaskLog, TransactionRequest, TransactionResult } from '../runtime/task-log';
+import { isFenced, isRetriable } from './kafka-connection';
+import { fromKafkaMessage, toKafkaMessage } from './kafka-records';
+import { taskPartitionAssigner } from './task-assigner';
+
+export class TaskFencedError extends StreamsError {
+  constructor(taskId: string, transactionalId: string, cause: unknown) {
+    super(`task ${taskId} was fenced: a newer instance registered transactional id ${transactionalId}; this instance stops and will not write again`, { code: 'TASK_FENCED', cause });
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface KafkaTaskLogOptions {
+  kafka: Kafka;
+  taskId: string;
+  /** `<app>-<task>`: the task's consumer group and its transactional id. */
+  groupId: string;
+  producer: Producer;
+  admin: Admin;
+  logger?: Logger;
+  /** Attempts for a transaction that fails before its commit with a retriable error (CONCURRENT_TRANSACTIONS, ...). */
+  maxAttempts?: number;
+}
+
+/**
+ * A task's view of Kafka: one transactional producer (its id fences older instances), offsets committed inside the
+ * transaction (sendOffsets), and read_committed reads of its changelog partitions for restore.
+ */
+export class KafkaTaskLog implements TaskLog {
+  private readonly logger: Logger;
+
+  constructor(private readonly opts: KafkaTaskLogOptions) {
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  async committedOffset(tp: TopicPartition): Promise<number | undefined> {
+    const groups = await this.opts.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [tp.topic] });
+    const found = groups.flatMap((g) => g.partitions).find((p) => p.partition === tp.partition);
+    const offset = found ? Number(found.offset) : -1;
+    return offset >= 0 ? offset : undefined;
+  }
+
+  async endOffset(tp: TopicPartition): Promise<number> {
+    const offsets = await this.opts.admin.fetchTopicOffsets(tp.topic);
+    const found = offsets.find((o) => o.partition === tp.partition);
+    if (!found) throw new StreamsError(`topic ${tp.topic} has no partition ${tp.partition}`, { code: 'UNKNOWN_PARTITION' });
+    return Number(found.high);
+  }
+
+  async commitTransaction(tx: TransactionRequest): Promise<TransactionResult> {
+    const maxAttempts = this.opts.maxAttempts ?? 8;
+    for (let attempt = 1; ; attempt++) {
+      let phase: 'begin' | 'send' | 'commit' = 'begin';
+      const transaction = await this.begin();
+      try {
+        phase = 'send';
+        const topics = [...new Set(tx.records.map((r) => r.topic))];
+        const meta = tx.records.length
+          ? await transaction.sendBatch({ acks: -1, topicMessages: topics.map((topic) => ({ topic, messages: tx.records.filter((r) => r.topic === topic).map(toKafkaMessage) })) })
+          : [];
+        if (tx.offsets.length > 0) {
+          const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+          for (const o of tx.offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: String(o.offset) }]);
+          await transaction.sendOffsets({ consumerGroupId: this.opts.groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+        }
+        phase = 'commit';
+        await transaction.commit();
+        return positionsOf(tx, meta);
+      } catch (err) {
+        if (isFenced(err)) throw new TaskFencedError(this.opts.taskId, this.opts.groupId, err);
+        // A failed commit leaves the outcome unknown; the caller restarts the task, which reads the truth back.
+        if (phase === 'commit') throw err;
+        await transaction.abort().catch((abortErr) => {
+          throw new StreamsError(`task ${this.opts.taskId}: abort after a failed send also failed: ${abortErr.message}`, { code: 'TRANSACTION_STATE_UNKNOWN', cause: err });
+        });
+        if (!isRetriable(err) || attempt >= maxAttempts) throw err;
+        this.logger.warn({ attempt, err: String(err) }, 'transaction aborted by a transient error; retrying the batch');
+        await sleep(Math.min(2000, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  /** kafkajs can refuse a new transaction right after a commit (CONCURRENT_TRANSACTIONS, kafkajs #1315): back off. */
+  private async begin() {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.opts.producer.transaction();
+      } catch (err) {
+        if (isFenced(err)) throw new TaskFencedError(this.opts.taskId, this.opts.groupId, err);
+        if (!isRetriable(err) || attempt >= 10) throw err;
+        await sleep(Math.min(2000, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  /**
+   * Reads a changelog partition from `from` to `to` with read_committed. The task has fenced older instances before
+   * restoring, so no transaction is open on it and the high watermark is also the last stable offset. Aborted
+   * records and markers are filtered by kafkajs, so progress is tracked by batch end offsets, not by records.
+   */
+  async read(tp: TopicPartition, from: number, to: number, onBatch: (records: LogRecord[]) => Promise<void>): Promise<void> {
+    if (from >= to) return;
+    const consumer = this.opts.kafka.consumer({
+      groupId: `${this.opts.groupId}-restore`,
+      partitionAssigners: [taskPartitionAssigner(tp.partition)],
+      readUncommitted: false,
+      maxWaitTimeInMs: 200,
+      retry: { retries: 8 },
+    });
+    let position = from;
+    let settle!: { resolve: () => void; reject: (e: unknown) => void };
+    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    const advance = (lastOffset: string) => {
+      position = Math.max(position, Number(lastOffset) + 1);
+      if (position >= to) settle.resolve();
+    };
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [tp.topic], fromBeginning: true });
+      consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+        if (e.payload.topic === tp.topic && e.payload.partition === tp.partition) advance(e.payload.lastOffset);
+      });
+      consumer.on(consumer.events.CRASH, (e) => settle.reject(e.payload.error));
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          if (batch.partition !== tp.partition) return;
+          const records = batch.messages
+            .filter((m) => Number(m.offset) >= from && Number(m.offset) < to)
+            .map((m) => fromKafkaMessage(tp.topic, tp.partition, m));
+          try {
+            if (records.length > 0) await onBatch(records);
+            advance(batch.lastOffset());
+          } catch (err) {
+            settle.reject(err);
+          }
+        },
+      });
+      consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(from) });
+      await done;
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+    }
+    this.logger.debug({ tp: tpKey(tp), from, to }, 'changelog read');
+  }
+}
+
+/** Per-record offsets (kafkajs reports a base offset per partition; records of a partition keep their order). */
+function positionsOf(tx: TransactionRequest, meta: Array<{ topicName: string; partition: number; baseOffset?: string }>): TransactionResult {
+  const base = new Map(meta.map((m) => [`${m.topicName}-${m.partition}`, Number(m.baseOffset)]));
+  const seen = new Map<string, number>();
+  const positions = tx.records.map((r) => {
+    const key = `${r.topic}-${r.partition}`;
+    const index = seen.get(key) ?? 0;
+    seen.set(key, index + 1);
+    const b = base.get(key);
+    if (b === undefined || Number.isNaN(b)) throw new StreamsError(`no produce result for ${key}`, { code: 'COMMIT_PROTOCOL' });
+    return { partition: r.partition, offset: b + index };
+  });
+  // Each partition written in the transaction ends with its commit marker, one offset after its last record.
+  const endOffsets: Record<string, number> = {};
+  for (const [key, count] of seen) endOffsets[key] = base.get(key)! + count + 1;
+  return { positions, endOffsets };
+}

@@ -1,0 +1,141 @@
+import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import { Topology } from '../dsl/topology';
+import { Logger, childLogger, silentLogger } from '../runtime/logger';
+import { Task } from '../runtime/task';
+import { openTaskStorage, taskStateDir } from '../state/open-task-storage';
+import { createKafka } from './kafka-connection';
+import { fromKafkaMessage } from './kafka-records';
+import { KafkaTaskLog } from './kafka-task-log';
+import { taskPartitionAssigner } from './task-assigner';
+import { requireTopics } from './topic-admin';
+
+export interface KafkaTaskRunnerOptions {
+  topology: Topology;
+  taskId: string;
+  brokers: string[];
+  stateDir: string;
+  /** The run's default partition count (must match the cluster's topics). */
+  partitions?: number;
+  logger?: Logger;
+  onReport?: (line: string, taskId: string) => void;
+  /** Most records per transaction. */
+  maxBatchSize?: number;
+  /** How long the broker may hold a fetch to fill a batch; bounds the commit interval (Kafka Streams: 100 ms under EOS). */
+  commitIntervalMs?: number;
+}
+
+/**
+ * Runs one task against Kafka: fence older instances (transactional id `<app>-<task>`), restore the stores from
+ * checkpoint + changelog, then consume the task's partition through its own group and commit each batch in one
+ * transaction. The processing itself is the shared Task code; only the log transport is Kafka.
+ */
+export class KafkaTaskRunner {
+  private kafka?: Kafka;
+  private admin?: Admin;
+  private producer?: Producer;
+  private consumer?: Consumer;
+  private task?: Task;
+  private stopping = false;
+  private failure?: unknown;
+  private settle!: { resolve: () => void; reject: (e: unknown) => void };
+  /** Settles when the runner stops: resolves on a clean stop, rejects with the error that stopped it. */
+  readonly finished: Promise<void>;
+  readonly logger: Logger;
+  processed = 0;
+
+  constructor(private readonly opts: KafkaTaskRunnerOptions) {
+    this.logger = childLogger(opts.logger ?? silentLogger, { task: opts.taskId });
+    this.finished = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    this.finished.catch(() => undefined); // observed by the caller; avoid an unhandled rejection meanwhile
+  }
+
+  get groupId(): string {
+    return `${this.opts.topology.applicationId}-${this.opts.taskId}`;
+  }
+
+  async start(): Promise<void> {
+    const { topology, taskId } = this.opts;
+    const partitions = this.opts.partitions ?? topology.defaultPartitions;
+    const id = topology.task(taskId, partitions);
+    try {
+      this.kafka = createKafka(this.opts.brokers, this.groupId, this.logger);
+      await requireTopics(this.kafka, topology.topics(partitions));
+      this.admin = this.kafka.admin();
+      await this.admin.connect();
+      // Registering the transactional id first fences any older instance and aborts its open transaction, so the
+      // changelogs are stable (nothing pending) while we restore from them.
+      this.producer = this.kafka.producer({ transactionalId: this.groupId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000 });
+      await this.producer.connect();
+      const log = new KafkaTaskLog({ kafka: this.kafka, taskId, groupId: this.groupId, producer: this.producer, admin: this.admin, logger: this.logger });
+      const dir = taskStateDir(this.opts.stateDir, topology.applicationId, taskId);
+      const storage = await openTaskStorage(dir, taskId, 30_000, this.logger);
+      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger });
+      const { restored } = await this.task.restore();
+      this.logger.info({ restored, dir }, `task ${taskId} restored (${restored} changelog records replayed)`);
+      await this.consume();
+    } catch (err) {
+      await this.shutdown(err);
+      throw err;
+    }
+  }
+
+  /** Stops fetching, lets the batch in flight commit (or abort), and releases everything. */
+  async stop(): Promise<void> {
+    await this.shutdown(undefined);
+  }
+
+  private async consume(): Promise<void> {
+    const task = this.task!;
+    const maxBatch = this.opts.maxBatchSize ?? 500;
+    this.consumer = this.kafka!.consumer({
+      groupId: this.groupId,
+      partitionAssigners: [taskPartitionAssigner(task.context.partition)],
+      readUncommitted: false,
+      maxWaitTimeInMs: this.opts.commitIntervalMs ?? 100,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { retries: 8 },
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: task.sources.map((s) => s.topic), fromBeginning: true });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (!this.stopping) void this.shutdown(e.payload.error);
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (batch.partition !== task.context.partition) return;
+        for (let i = 0; i < batch.messages.length; i += maxBatch) {
+          // After a failure or a stop request nothing more is processed; nothing uncommitted is ever visible.
+          if (this.stopping || this.failure || !isRunning() || isStale()) return;
+          const records = batch.messages.slice(i, i + maxBatch).map((m) => fromKafkaMessage(batch.topic, batch.partition, m));
+          try {
+            const outcome = await task.run(records);
+            this.processed += outcome.processed;
+            for (const line of outcome.reports) this.opts.onReport?.(line, this.opts.taskId);
+          } catch (err) {
+            // Not rethrown: kafkajs would retry the batch on its own; the task must stop (or be restarted whole).
+            void this.shutdown(err);
+            return;
+          }
+          await heartbeat();
+        }
+      },
+    });
+    this.logger.info({ group: this.groupId, sources: task.sources }, `task ${this.opts.taskId} consuming`);
+  }
+
+  private async shutdown(err: unknown): Promise<void> {
+    if (this.stopping) return this.finished.catch(() => undefined);
+    this.stopping = true;
+    this.failure = err;
+    // The consumer first: disconnect waits for the batch in flight, whose transaction then commits or aborts.
+    await this.consumer?.disconnect().catch((e) => this.logger.warn({ err: String(e) }, 'consumer disconnect failed'));
+    await this.producer?.disconnect().catch((e) => this.logger.warn({ err: String(e) }, 'producer disconnect failed'));
+    await this.admin?.disconnect().catch(() => undefined);
+    await this.task?.close().catch((e) => this.logger.warn({ err: String(e) }, 'closing task state failed'));
+    if (err === undefined) this.settle.resolve();
+    else this.settle.reject(err);
+  }
+}

@@ -1,0 +1,90 @@
+import { Kafka, Producer } from 'kafkajs';
+import { Topology } from '../dsl/topology';
+import { Serde } from '../serde/serde';
+import { StreamsError } from '../errors/streams-error';
+import { partitionForKey } from '../runtime/murmur2';
+import { OutgoingRecord } from '../runtime/records';
+import { toKafkaMessage } from './kafka-records';
+
+export interface ProducerRecord<K, V> {
+  key?: K;
+  value: V;
+  timestamp?: number;
+}
+
+/** The serdes the topology uses for a topic: of the source that reads it, else of a sink that writes it. */
+export function topicSerdes(topology: Topology, topic: string): { key: Serde<any>; value: Serde<any> } {
+  for (const sub of topology.subTopologies) {
+    const node = sub.sources.find((s) => s.topic === topic) ?? sub.sinks.find((s) => s.topic === topic);
+    if (node) return { key: node.keySerde, value: node.valueSerde };
+  }
+  const known = topology.topics().filter((t) => t.roles.includes('source') || t.roles.includes('sink')).map((t) => t.name);
+  throw new StreamsError(`topic ${topic} is not read or written by topology ${topology.applicationId} (topics: ${known.join(', ')})`, { code: 'UNKNOWN_TOPIC' });
+}
+
+/**
+ * Encodes records exactly as the topology expects them on a topic (its serdes, murmur2 partitioning by the
+ * serialized key, as the Java client does), so a service can feed a topology without knowing its wire format.
+ */
+export class TopicEncoder<K, V> {
+  private readonly serdes: { key: Serde<K>; value: Serde<V> };
+  readonly partitions: number;
+
+  constructor(
+    topology: Topology,
+    readonly topic: string,
+    private readonly keyOf?: (value: V) => K,
+    partitions?: number,
+  ) {
+    this.serdes = topicSerdes(topology, topic);
+    this.partitions = topology.partitionsOf(topic, partitions);
+  }
+
+  /** Throws (SerializationError naming the field) before anything is sent. */
+  encode(record: ProducerRecord<K, V>): OutgoingRecord {
+    const key = record.key ?? this.keyOf?.(record.value);
+    const keyBytes = key === undefined || key === null ? null : this.serdes.key.serialize(key, this.topic);
+    const value = this.serdes.value.serialize(record.value, this.topic);
+    return {
+      topic: this.topic,
+      partition: keyBytes === null ? 0 : partitionForKey(keyBytes, this.partitions),
+      timestamp: record.timestamp ?? Date.now(),
+      key: keyBytes,
+      value,
+    };
+  }
+}
+
+/** A typed, idempotent producer for one topic of a topology. `createProducer` connects one. */
+export class TopicProducer<K, V> {
+  private constructor(
+    private readonly producer: Producer,
+    readonly encoder: TopicEncoder<K, V>,
+  ) {}
+
+  static async connect<K, V>(kafka: Kafka, topology: Topology, topic: string, opts: { key?: (value: V) => K; partitions?: number } = {}): Promise<TopicProducer<K, V>> {
+    const encoder = new TopicEncoder<K, V>(topology, topic, opts.key, opts.partitions);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    return new TopicProducer(producer, encoder);
+  }
+
+  /** Encodes every record first (all or none are sent), then produces with acks=all. */
+  async send(records: Array<ProducerRecord<K, V>>): Promise<Array<{ partition: number; offset: number }>> {
+    const encoded = records.map((r) => this.encoder.encode(r));
+    const meta = await this.producer.send({ topic: this.encoder.topic, acks: -1, messages: encoded.map(toKafkaMessage) });
+    const base = new Map(meta.map((m) => [m.partition, Number(m.baseOffset)]));
+    const seen = new Map<number, number>();
+    return encoded.map((r) => {
+      const i = seen.get(r.partition) ?? 0;
+      seen.set(r.partition, i + 1);
+      return { partition: r.partition, offset: (base.get(r.partition) ?? NaN) + i };
+    });
+  }
+
+  close(): Promise<void> {
+    return this.producer.disconnect();
+  }
+}
+
+export const createProducer = TopicProducer.connect;
