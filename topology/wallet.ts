@@ -110,3 +110,12 @@ export function walletTopics(prefix: string): WalletTopics {
 
 export const wallet = buildWallet();
 export default wallet;
+
+/** The topic names of a wallet-shaped topology (what `serve` and `dev` need), whatever its prefix. */
+export function walletTopicsOf(topology: import('../src/dsl').Topology): WalletTopics {
+  return {
+    transferRequest: topology.subTopology('payment').sources[0].topic,
+    payment: topology.subTopology('accountant').sources[0].topic,
+    balance: topology.subTopology('accountant').sinks[0].topic,
+  };
+}

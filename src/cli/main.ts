@@ -6,6 +6,7 @@ import { createLogger } from '../runtime/logger';
 import { DEFAULT_TOPOLOGY, loadTopology } from './load-topology';
 import { TaskSupervisor, describe as describeError } from './run-command';
 import { registerWalletCommands } from './wallet-commands';
+import { onSignals } from './signals';
 
 const topologyOption = <T>(y: Argv<T>) =>
   y
@@ -13,24 +14,6 @@ const topologyOption = <T>(y: Argv<T>) =>
     .option('partitions', { type: 'number', describe: 'partitions of topics the topology does not size itself (default: the topology\'s)' });
 
 const brokersOption = <T>(y: Argv<T>) => y.option('brokers', { type: 'string', describe: 'Kafka bootstrap servers (env KAFKA_BROKERS, default localhost:9092)' });
-
-/** Stops `stop` on SIGINT/SIGTERM, then exits 0. */
-export function onSignals(stop: () => Promise<void>): void {
-  let stopping = false;
-  const handler = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`${signal}: stopping\n`);
-    stop()
-      .then(() => process.exit(0))
-      .catch((err) => {
-        process.stderr.write(`error while stopping: ${describeError(err)}\n`);
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', () => handler('SIGINT'));
-  process.on('SIGTERM', () => handler('SIGTERM'));
-}
 
 export function buildCli(argv: string[]) {
   const cli = yargs(argv)

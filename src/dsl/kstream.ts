@@ -1,6 +1,7 @@
 import { Serde } from '../serde/serde';
 import { KeyValue, StreamRecord } from '../runtime/records';
 import { Duration, parseDuration } from '../util/duration';
+import { TopologyError } from '../errors/topology-error';
 import { ProcessorApi, TopologyNode } from './nodes';
 import type { SubTopologyBuilder } from './sub-topology-builder';
 
@@ -68,7 +69,12 @@ export class KStream<K, V> {
 
   /** Drops records whose id was already seen within `retention`. State: a store named after the node. */
   dedupe(opts: DedupeOptions<K, V>): KStream<K, V> {
-    const retentionMs = parseDuration(opts.retention, `dedupe '${opts.name}' retention`);
+    let retentionMs: number;
+    try {
+      retentionMs = parseDuration(opts.retention, `dedupe '${opts.name}' retention`);
+    } catch (err) {
+      throw new TopologyError((err as Error).message, opts.name, 'TOPOLOGY_BAD_DURATION');
+    }
     this.owner.declareOwnedStore(opts.name, 'dedupe');
     return this.add({ kind: 'dedupe', id: opts.id, retentionMs, stores: [opts.name] }, opts.name, true);
   }

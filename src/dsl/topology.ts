@@ -1,6 +1,7 @@
 import { ErrorHandling, usesDeadLetters } from './error-handling';
 import { SinkNode, SourceNode, StoreDefinition, TopologyNode, changelogTopicFor } from './nodes';
 import { StreamsError } from '../errors/streams-error';
+import { TopologyError } from '../errors/topology-error';
 
 export type TopicRole = 'source' | 'sink' | 'changelog' | 'dead-letter';
 
@@ -80,17 +81,23 @@ export class Topology {
     };
     for (const sub of this.subTopologies) {
       const n = this.taskCount(sub.name, partitions);
-      for (const s of sub.sources) add(s.topic, 'source', n);
+      for (const s of sub.sources) add(s.topic, 'source', this.partitionsOf(s.topic, partitions));
       for (const s of sub.sinks) add(s.topic, 'sink', this.partitionsOf(s.topic, partitions));
       // A changelog has one partition per task: partition p holds the state of task <sub>-p.
       for (const store of sub.stores) add(store.changelogTopic, 'changelog', n, 'compact');
     }
-    if (usesDeadLetters(this.errors)) add(this.errors.deadLetterTopic, 'dead-letter', partitions);
+    if (usesDeadLetters(this.errors)) add(this.errors.deadLetterTopic, 'dead-letter', this.partitionsOf(this.errors.deadLetterTopic, partitions));
     return [...specs.values()];
   }
 
+  /** Tasks of a sub-topology: the partition count its sources share (checked here, since it depends on the run). */
   taskCount(subTopology: string, partitions = this.defaultPartitions): number {
-    return this.partitionsOf(this.subTopology(subTopology).sources[0].topic, partitions);
+    const counts = new Map(this.subTopology(subTopology).sources.map((s) => [s.topic, this.partitionsOf(s.topic, partitions)]));
+    if (new Set(counts.values()).size > 1) {
+      const detail = [...counts].map(([topic, n]) => `${topic}=${n}`).join(', ');
+      throw new TopologyError(`sub-topology '${subTopology}' reads topics with different partition counts (${detail}) at ${partitions} partitions; its sources must be co-partitioned`, subTopology, 'TOPOLOGY_NOT_COPARTITIONED');
+    }
+    return [...counts.values()][0];
   }
 
   tasks(partitions = this.defaultPartitions): TaskId[] {

@@ -4,6 +4,8 @@ import { SourceNode, changelogTopicFor } from './nodes';
 import type { TopologyBuilder } from './topology-builder';
 
 const LEGAL = /^[a-zA-Z0-9._-]+$/;
+/** Kafka's own topic name rule: legal characters, not '.' or '..', at most 249 characters. */
+const legalTopic = (name: string) => LEGAL.test(name) && name !== '.' && name !== '..' && name.length <= 249;
 
 /**
  * Everything that would otherwise fail at run time, or worse, run wrongly: each check throws a TopologyError that
@@ -16,6 +18,10 @@ export function validateTopology(t: TopologyBuilder, errors: ErrorHandling): voi
   const partitions = t.options.partitions ?? 2;
   if (!Number.isInteger(partitions) || partitions < 1) {
     throw new TopologyError(`partitions must be a positive integer, got ${partitions}`, t.applicationId, 'TOPOLOGY_BAD_PARTITIONS');
+  }
+
+  for (const [topic, { partitions: n }] of t.declaredTopics) {
+    if (!Number.isInteger(n) || n < 1) throw new TopologyError(`topic '${topic}' is declared with ${n} partitions; a partition count is a positive integer`, topic, 'TOPOLOGY_BAD_PARTITIONS');
   }
 
   const subTopologies = new Set<string>();
@@ -67,12 +73,19 @@ export function validateTopology(t: TopologyBuilder, errors: ErrorHandling): voi
   }
 
   const reserved = new Set(t.stores.map((s) => changelogTopicFor(t.applicationId, s.name)));
-  if (usesDeadLetters(errors)) reserved.add(errors.deadLetterTopic);
+  for (const store of t.stores) {
+    const changelog = changelogTopicFor(t.applicationId, store.name);
+    if (!legalTopic(changelog)) throw new TopologyError(`store '${store.name}' would need changelog topic '${changelog}', which is not a legal Kafka topic name (at most 249 characters)`, store.name, 'TOPOLOGY_BAD_NAME');
+  }
+  if (usesDeadLetters(errors)) {
+    if (!legalTopic(errors.deadLetterTopic)) throw new TopologyError(`dead-letter topic '${errors.deadLetterTopic}' is not a legal Kafka topic name`, errors.deadLetterTopic, 'TOPOLOGY_BAD_NAME');
+    reserved.add(errors.deadLetterTopic);
+  }
   for (const node of t.nodes) {
     const topic = node.kind === 'source' || node.kind === 'sink' ? node.topic : undefined;
     if (topic !== undefined && reserved.has(topic)) {
       throw new TopologyError(`node '${node.name}' uses topic '${topic}', which the topology keeps for a changelog or dead letters`, node.name, 'TOPOLOGY_RESERVED_TOPIC');
     }
-    if (topic !== undefined && !LEGAL.test(topic)) throw new TopologyError(`topic name '${topic}' of node '${node.name}' is not a legal Kafka topic name`, node.name, 'TOPOLOGY_BAD_NAME');
+    if (topic !== undefined && !legalTopic(topic)) throw new TopologyError(`topic name '${topic}' of node '${node.name}' is not a legal Kafka topic name`, node.name, 'TOPOLOGY_BAD_NAME');
   }
 }

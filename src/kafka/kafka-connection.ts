@@ -15,12 +15,13 @@ export function parseBrokers(value: string | undefined): string[] {
  * The one place that builds a kafkajs client. kafkajs logs routine retries (a coordinator loading, a rebalance) at
  * ERROR; they are passed to our logger at debug/warn so real failures, which surface as thrown errors, stand out.
  */
-export function createKafka(brokers: string[], clientId: string, logger: Logger = silentLogger): Kafka {
+export function createKafka(brokers: string[], clientId: string, logger: Logger = silentLogger, opts: { retries?: number; connectionTimeout?: number } = {}): Kafka {
   return new Kafka({
     clientId,
     brokers,
     logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 100, retries: 8 },
+    retry: { initialRetryTime: 100, retries: opts.retries ?? 8 },
+    connectionTimeout: opts.connectionTimeout ?? 3000,
     logCreator:
       () =>
       ({ level, log }: LogEntry) => {

@@ -22,3 +22,21 @@ export function taskPartitionAssigner(partition: number): PartitionAssigner {
     },
   });
 }
+
+/** Every partition of every subscribed topic to every member: for local views that must see a whole topic. */
+export function allPartitionsAssigner(): PartitionAssigner {
+  return ({ cluster }) => ({
+    name: 'AllPartitions',
+    version: 1,
+    async assign({ members, topics }) {
+      const assignment = Object.fromEntries(topics.map((t) => [t, cluster.findTopicPartitionMetadata(t).map((p) => p.partitionId)]));
+      return members.map((m) => ({
+        memberId: m.memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment, userData: Buffer.alloc(0) }),
+      }));
+    },
+    protocol({ topics }) {
+      return { name: 'AllPartitions', metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }) };
+    },
+  });
+}

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { Consumer, Kafka } from 'kafkajs';
+import { Serde } from '../serde/serde';
+import { Logger, silentLogger } from '../runtime/logger';
+import { allPartitionsAssigner } from './task-assigner';
+
+/**
+ * A local, read-only table of a topic: the latest value per key, read from the beginning with read_committed and
+ * kept up to date. Offsets are never committed (each start rebuilds the view), so its group leaves nothing behind.
+ */
+export class TopicView<K, V> {
+  private readonly table = new Map<string, V>();
+  private consumer?: Consumer;
+
+  private constructor(
+    private readonly serdes: { key: Serde<K>; value: Serde<V> },
+    /** Keeps `current` if it is newer than `incoming` (e.g. by version), so replays cannot move a key backwards. */
+    private readonly keepCurrent: (current: V, incoming: V) => boolean,
+  ) {}
+
+  static async start<K, V>(kafka: Kafka, topic: string, serdes: { key: Serde<K>; value: Serde<V> }, opts: { keepCurrent?: (current: V, incoming: V) => boolean; groupPrefix?: string; logger?: Logger } = {}): Promise<TopicView<K, V>> {
+    const view = new TopicView(serdes, opts.keepCurrent ?? (() => false));
+    const logger = opts.logger ?? silentLogger;
+    view.consumer = kafka.consumer({ groupId: `${opts.groupPrefix ?? 'view'}-${randomUUID()}`, partitionAssigners: [allPartitionsAssigner()], readUncommitted: false, maxWaitTimeInMs: 100 });
+    await view.consumer.connect();
+    await view.consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await view.consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message, partition }) => {
+        if (message.key === null || message.value === null) return;
+        try {
+          const key = String(serdes.key.deserialize(message.key, topic));
+          const value = serdes.value.deserialize(message.value, topic);
+          const current = view.table.get(key);
+          if (current === undefined || !view.keepCurrent(current, value)) view.table.set(key, value);
+        } catch (err) {
+          logger.warn({ topic, partition, offset: message.offset, err: String(err) }, 'view skipped a record it cannot decode');
+        }
+      },
+    });
+    return view;
+  }
+
+  get(key: string): V | undefined {
+    return this.table.get(key);
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
