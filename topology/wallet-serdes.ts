@@ -1,10 +1,11 @@
 import path from 'path';
 import { avroSerde, loadSchema } from '../src/serde';
+import { findUp } from '../src/util/find-up';
 import { Balance, Payment, TransferRequest } from './wallet-types';
 
 /** The wallet's value serdes: Avro single-object encoding with the schemas in schemas/. */
 function schemaFile(name: string) {
-  return loadSchema(path.join(__dirname, '../schemas', name));
+  return loadSchema(path.join(findUp('schemas', __dirname), name));
 }
 
 export const transferRequestSerde = avroSerde<TransferRequest>(schemaFile('transfer_request.avsc'));
