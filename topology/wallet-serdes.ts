@@ -9,5 +9,6 @@ function schemaFile(name: string) {
 }
 
 export const transferRequestSerde = avroSerde<TransferRequest>(schemaFile('transfer_request.avsc'));
-export const paymentSerde = avroSerde<Payment>(schemaFile('payment.avsc'));
+// Older versions stay readable: legs written before a field was added decode with its default.
+export const paymentSerde = avroSerde<Payment>(schemaFile('payment.avsc'), { writerSchemas: [schemaFile('history/payment-v1.avsc')] });
 export const balanceSerde = avroSerde<Balance>(schemaFile('balance.avsc'));

@@ -17,6 +17,12 @@ export interface Payment {
   direction: Direction;
   /** Always positive; `direction` says whether it is taken or given. */
   amount: Decimal;
+  /**
+   * `partition:offset` of the transfer request that produced this leg. The accountants dedupe on (request, emission,
+   * direction): their job is to drop replays of a leg, while deciding whether a retried request is new is the payment
+   * step's alone — otherwise two accountants with different clocks could disagree and apply only one leg.
+   */
+  emission: string;
 }
 
 /** An account's balance after a leg was applied. Keyed by `account` on `wallet.balance`. */

@@ -42,13 +42,13 @@ export const DEDUPE_RETENTION = '7d';
 const money = (d: Decimal) => `$${d.abs().toFixed(2)}`;
 
 /** The two legs of a transfer; refuses transfers that no valid producer can write (they go to the dead letters). */
-export function splitTransfer(t: TransferRequest): Array<{ key: string; value: Payment }> {
+export function splitTransfer(t: TransferRequest, emission: string): Array<{ key: string; value: Payment }> {
   if (!t.amount.isFinite() || t.amount.lte(0)) throw new Error(`transfer ${t.request_id}: amount must be positive, got ${t.amount.toString()}`);
   if (!t.from.trim() || !t.to.trim()) throw new Error(`transfer ${t.request_id}: from and to are required`);
   if (t.from === t.to) throw new Error(`transfer ${t.request_id}: from and to are the same account ${t.from}`);
   return [
-    { key: t.from, value: { request_id: t.request_id, account: t.from, direction: 'OUTGOING', amount: t.amount } },
-    { key: t.to, value: { request_id: t.request_id, account: t.to, direction: 'INCOMING', amount: t.amount } },
+    { key: t.from, value: { request_id: t.request_id, account: t.from, direction: 'OUTGOING', amount: t.amount, emission } },
+    { key: t.to, value: { request_id: t.request_id, account: t.to, direction: 'INCOMING', amount: t.amount, emission } },
   ];
 }
 
@@ -67,7 +67,7 @@ export function buildWallet(options: WalletOptions = {}) {
           .stream(TOPICS.transferRequest, { serdes: { key: Serdes.string(), value: transferRequestSerde }, name: 'transfer-requests' })
           // Clients retry with the same request id; only the first request of an id becomes payments.
           .dedupe({ name: 'transfer-dedupe', id: (r) => r.value.request_id, retention: DEDUPE_RETENTION })
-          .flatMap((r) => splitTransfer(r.value), { name: 'split-legs' })
+          .flatMap((r) => splitTransfer(r.value, `${r.source.partition}:${r.source.offset}`), { name: 'split-legs' })
           .to(TOPICS.payment, {
             name: 'payments-out',
             serdes: { key: Serdes.string(), value: paymentSerde },
@@ -77,8 +77,9 @@ export function buildWallet(options: WalletOptions = {}) {
       t.subTopology('accountant', (s) =>
         s
           .stream(TOPICS.payment, { serdes: { key: Serdes.string(), value: paymentSerde }, name: 'payments-in' })
-          // A leg is (request id, direction): both legs of one transfer may land in this partition and both apply.
-          .dedupe({ name: 'payment-dedupe', id: (r) => `${r.value.request_id}:${r.value.direction}`, retention: DEDUPE_RETENTION })
+          // Drops replays of a leg. A leg is (request, emission, direction): both legs of one transfer may land in this
+          // partition and both apply; whether a retried request is new was decided once, by the payment step.
+          .dedupe({ name: 'payment-dedupe', id: (r) => `${r.value.request_id}:${r.value.emission}:${r.value.direction}`, retention: DEDUPE_RETENTION })
           .aggregate({
             name: 'balance',
             key: (r) => r.value.account,

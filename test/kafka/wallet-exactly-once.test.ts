@@ -22,6 +22,15 @@ import { TopicReader, TopicRecord, readTopic, waitForCommittedOffset } from '../
 import { TopologyProcess, createWalletTopics, killAllTracked, spawnWalletTasks } from '../support/task-process';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `cond` every 10 ms until it holds; fails naming `what` at the deadline. */
+async function waitUntil(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() >= deadline) throw new Error(`expected ${what} within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
 const partitionOf = (key: string) => partitionForKey(Buffer.from(key, 'utf8'), 2);
 const TASKS = ['payment-0', 'payment-1', 'accountant-0', 'accountant-1'] as const;
 
@@ -236,26 +245,49 @@ describe('wallet on Kafka: exactly once across processes', function () {
     const events: string[] = [];
     const t0 = Date.now();
     const mark = (what: string) => events.push(`+${((Date.now() - t0) / 1000).toFixed(1)}s ${what} (balance records: ${balances.records.length}/${expected})`);
+    const lines = (task: string) => procs[task].stdoutLines.length;
     const restart = async (task: string) => {
       const old = procs[task];
       const exit = await old.kill();
-      mark(`${task} pid ${old.pid} SIGKILLed (${exit.signal}), processed so far: ${old.stdoutLines.length} report lines`);
-      procs[task] = w.spawnTask(task, { name: `${task}#restarted` });
+      mark(`${task} pid ${old.pid} SIGKILLed (${exit.signal}) after ${old.stdoutLines.length} report lines`);
+      const fresh = w.spawnTask(task, { name: `${task}#restarted` });
+      procs[task] = fresh;
+      void fresh.waitForStderr(`task ${task} consuming`, 120_000).then(
+        () => mark(`${task}#restarted consuming again (${((Date.now() - fresh.startedAt) / 1000).toFixed(1)} s after its spawn)`),
+        () => undefined,
+      );
+    };
+    /** Distinct transfers among the first n sends, times 2: the balance records they make. */
+    const expectedAfter = (n: number) => 2 * new Set(sends.slice(0, n).map((t) => t.request_id)).size;
+    const send = async (from: number, to: number) => {
+      for (let i = from; i < to; i += CHUNK) {
+        await w.producer.send(sends.slice(i, Math.min(i + CHUNK, to)).map((value) => ({ value })));
+        await sleep(20);
+      }
     };
 
-    for (let i = 0, chunk = 0; i < sends.length; i += CHUNK, chunk++) {
-      await w.producer.send(sends.slice(i, i + CHUNK).map((value) => ({ value })));
-      if (chunk === 4) {
-        // after ~1/3: kill the accountant of Alice/Bob and a payment task at once, while they are busy
-        mark('sent 1000');
-        await Promise.all([restart('accountant-1'), restart('payment-0')]);
-      }
-      if (chunk === 9) {
-        mark('sent 2000');
-        await restart('accountant-0');
-      }
-      await sleep(50);
-    }
+    // first third, nothing killed: the steady-state rate of 4 processes on this machine
+    await send(0, 1000);
+    mark('sent 1000');
+    await balances.waitForCount(expectedAfter(1000), 60_000, () => `(${events.join('; ')})`);
+    const cleanSeconds = (Date.now() - t0) / 1000;
+    mark(`first 1000 fully processed in ${cleanSeconds.toFixed(1)} s`);
+
+    // second third: SIGKILL accountant-1 and payment-0 while they are busy with it
+    const a1 = lines('accountant-1');
+    const p0 = lines('payment-0');
+    await send(1000, 1400);
+    await waitUntil(() => lines('accountant-1') >= a1 + 40 && lines('payment-0') >= p0 + 40, 30_000, 'accountant-1 and payment-0 busy with the second third');
+    await Promise.all([restart('accountant-1'), restart('payment-0')]);
+    await send(1400, 2000);
+    mark('sent 2000');
+
+    // while those two restart: SIGKILL accountant-0 mid-stream (payment-1 keeps feeding it)
+    const a0 = lines('accountant-0');
+    await send(2000, 2400);
+    await waitUntil(() => lines('accountant-0') >= a0 + 40, 30_000, 'accountant-0 busy with the last third');
+    await restart('accountant-0');
+    await send(2400, sends.length);
     mark(`sent all ${sends.length} (${distinct.length} distinct, ${duplicates} retries)`);
 
     await balances.waitForCount(expected, 180_000, (r) => `(${events.join('; ')})\n${TASKS.map((t) => procs[t].tail(8)).join('\n')}`);
@@ -268,9 +300,9 @@ describe('wallet on Kafka: exactly once across processes', function () {
     const restarts = TASKS.filter((t) => procs[t].name.endsWith('#restarted'));
     const restoredLogs = restarts.map((t) => procs[t].logs.find((l) => typeof l.msg === 'string' && l.msg.includes('restored'))?.msg);
     console.log(
-      `      [lead] seed ${seed}: ${sends.length} transfers (${distinct.length} distinct, ${duplicates} retries), 3 SIGKILLs + restarts; ` +
-        `all ${expected} balance records committed ${elapsed.toFixed(1)} s after the first send = ${(sends.length / elapsed).toFixed(0)} transfers/s ` +
-        `(${(distinct.length / elapsed).toFixed(0)} distinct/s) end to end incl. restarts\n      [lead] ${events.join('\n      [lead] ')}\n      [lead] restarted: ${restoredLogs.join(' | ')}`,
+      `      [lead] seed ${seed}: ${sends.length} transfers (${distinct.length} distinct, ${duplicates} retries), 3 SIGKILLs + restarts\n` +
+        `      [lead] first 1000 transfers (no kills): produced and fully processed in ${cleanSeconds.toFixed(1)} s = ${(1000 / cleanSeconds).toFixed(0)} transfers/s\n` +
+        `      [lead] all ${sends.length}: ${expected} balance records committed ${elapsed.toFixed(1)} s after the first send = ${(sends.length / elapsed).toFixed(0)} transfers/s end to end incl. kills and restarts\n      [lead] ${events.join('\n      [lead] ')}\n      [lead] restarted: ${restoredLogs.join(' | ')}`,
     );
 
     assert.equal(allBalances.length, expected, `wallet.balance: exactly 2 x ${distinct.length} distinct records, 3 s after reaching the count`);

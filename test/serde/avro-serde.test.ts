@@ -39,7 +39,7 @@ describe('avroSerde: wallet records', () => {
 
   it('round-trips a Payment, both directions', () => {
     for (const direction of ['OUTGOING', 'INCOMING'] as const) {
-      const payment: Payment = { request_id: 'r-2', account: 'alice', direction, amount: new Decimal('0.01') };
+      const payment: Payment = { request_id: 'r-2', account: 'alice', direction, amount: new Decimal('0.01'), emission: '0:1' };
       const back = paymentSerde.deserialize(paymentSerde.serialize(payment, TOPIC), TOPIC);
       assert.deepStrictEqual({ ...back, amount: back.amount.toFixed(2) }, { ...payment, amount: '0.01' });
     }
@@ -73,10 +73,10 @@ describe('avroSerde: wallet records', () => {
       paymentSerde.schema.canonicalForm,
       '{"name":"wallet.Payment","type":"record","fields":[{"name":"request_id","type":"string"},' +
         '{"name":"account","type":"string"},{"name":"direction","type":{"name":"wallet.Direction","type":"enum",' +
-        '"symbols":["OUTGOING","INCOMING"]}},{"name":"amount","type":"bytes"}]}',
+        '"symbols":["OUTGOING","INCOMING"]}},{"name":"amount","type":"bytes"},{"name":"emission","type":"string"}]}',
     );
     const bytes = paymentSerde.serialize(
-      { request_id: 'r', account: 'a', direction: 'INCOMING', amount: new Decimal(1) },
+      { request_id: 'r', account: 'a', direction: 'INCOMING', amount: new Decimal(1), emission: '0:1' },
       TOPIC,
     );
     assert.deepStrictEqual(bytes.subarray(2, 10), paymentSerde.schema.fingerprint);
@@ -84,7 +84,7 @@ describe('avroSerde: wallet records', () => {
 });
 
 describe('avroSerde: errors', () => {
-  const payment: Payment = { request_id: 'r', account: 'alice', direction: 'OUTGOING', amount: new Decimal('1.00') };
+  const payment: Payment = { request_id: 'r', account: 'alice', direction: 'OUTGOING', amount: new Decimal('1.00'), emission: '0:1' };
   const good = paymentSerde.serialize(payment, TOPIC);
 
   it('refuses too many fraction digits, naming the field and the value', () => {
@@ -173,7 +173,7 @@ describe('avroSerde: errors', () => {
 });
 
 describe('avroSerde: schema evolution', () => {
-  const v1 = loadSchema(path.join(__dirname, '../../schemas/payment.avsc')) as schema.RecordType;
+  const v1 = loadSchema(path.join(__dirname, '../../schemas/payment.avsc')) as schema.RecordType; // the current Payment
   // v2 adds two optional fields with defaults, the only kind of addition old data can be read into.
   const v2: schema.RecordType = {
     ...v1,
@@ -187,7 +187,7 @@ describe('avroSerde: schema evolution', () => {
 
   const v1Reader = avroSerde<Payment>(v1, { writerSchemas: [v2] });
   const v2Reader = avroSerde<PaymentV2>(v2, { writerSchemas: [v1] });
-  const payment: Payment = { request_id: 'r', account: 'alice', direction: 'INCOMING', amount: new Decimal('0.1') };
+  const payment: Payment = { request_id: 'r', account: 'alice', direction: 'INCOMING', amount: new Decimal('0.1'), emission: '0:1' };
 
   it('writes the two versions with different fingerprints', () => {
     assert.notStrictEqual(v1Reader.schema.fingerprintHex, v2Reader.schema.fingerprintHex);
@@ -204,7 +204,7 @@ describe('avroSerde: schema evolution', () => {
   it('v1 reader reads v2-written bytes, ignoring the added fields', () => {
     const bytes = v2Reader.serialize({ ...payment, currency: 'EUR', memo: 'rent' }, TOPIC);
     const back = v1Reader.deserialize(bytes, TOPIC);
-    assert.deepStrictEqual(Object.keys(back), ['request_id', 'account', 'direction', 'amount']);
+    assert.deepStrictEqual(Object.keys(back), ['request_id', 'account', 'direction', 'amount', 'emission']);
     assert.strictEqual(back.direction, 'INCOMING');
     assertDecimal(back.amount, '0.10');
   });
@@ -247,5 +247,15 @@ describe('avroSerde: schema evolution', () => {
       DeserializationError,
       'AVRO_INCOMPATIBLE_SCHEMA',
     );
+  });
+});
+
+describe('avroSerde: the wallet\'s own Payment history', () => {
+  it('reads legs written before `emission` existed (schemas/history/payment-v1.avsc), filling the default', () => {
+    const old = avroSerde<Omit<Payment, 'emission'>>(loadSchema(path.join(__dirname, '../../schemas/history/payment-v1.avsc')));
+    const bytes = old.serialize({ request_id: 'r', account: 'alice', direction: 'OUTGOING', amount: new Decimal('2.50') }, TOPIC);
+    const back = paymentSerde.deserialize(bytes, TOPIC);
+    assert.strictEqual(back.emission, '');
+    assertDecimal(back.amount, '2.50');
   });
 });
