@@ -49,8 +49,41 @@ export async function benchKafka(brokers: string, n: number, stateDir: string) {
     await until('all balances', () => balanceLines() >= 2 * n, 300_000);
     const seconds = (Date.now() - start) / 1000;
     await producer.close();
-    return { transfers: n, seconds, transfersPerSecond: Math.round(n / seconds), taskProcesses: tasks.length };
+    const api = await benchApi(fixture, env, Math.min(n, 2000));
+    return { pipeline: { transfers: n, seconds, transfersPerSecond: Math.round(n / seconds), taskProcesses: tasks.length }, transferApi: api };
   } finally {
     for (const t of tasks) t.child.kill('SIGTERM');
+  }
+}
+
+/** `topology serve` into the broker: `n` POSTs from 32 concurrent clients, each answered 201 only once produced (acks=all). */
+async function benchApi(fixture: string, env: NodeJS.ProcessEnv, n: number) {
+  const serve = spawnCli(['serve', '--http', '127.0.0.1:0', '--topology', fixture], env);
+  try {
+    await until('serve to listen', () => /transfer API on http/.test(serve.err()), 60_000);
+    const base = /transfer API on (http:\/\/[\d.:]+)/.exec(serve.err())![1];
+    const bodies = transfers(n, 11).map((t) => JSON.stringify({ request_id: randomUUID(), from: t.from, to: t.to, amount: t.amount.toFixed(2) }));
+    let next = 0;
+    let failed = 0;
+    const latencies: number[] = [];
+    const start = Date.now();
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++];
+          const t0 = performance.now();
+          const res = await fetch(`${base}/api/v1/transfers`, { method: 'POST', body });
+          await res.arrayBuffer();
+          latencies.push(performance.now() - t0);
+          if (res.status !== 201) failed++;
+        }
+      }),
+    );
+    const seconds = (Date.now() - start) / 1000;
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) => +latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
+    return { requests: n, concurrency: 32, failed, seconds, requestsPerSecond: Math.round(n / seconds), latencyMs: { p50: pct(0.5), p99: pct(0.99) } };
+  } finally {
+    serve.child.kill('SIGTERM');
   }
 }

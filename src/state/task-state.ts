@@ -67,6 +67,7 @@ export class TaskState {
    */
   async restore(reader: ChangelogReader, logger: Logger = silentLogger): Promise<{ restored: number }> {
     let restored = 0;
+    for (const store of this.stores.values()) store.invalidate();
     for (const spec of this.specs) {
       const tp = { topic: spec.changelogTopic, partition: this.partition };
       const end = await reader.endOffset(tp);
@@ -110,7 +111,7 @@ export class TaskState {
   async persist(writes: WriteOp[], checkpoint: Checkpoint): Promise<void> {
     await this.storage.write([...writes, this.checkpointOp(checkpoint)]);
     this.current = structuredClone(checkpoint);
-    this.discard();
+    for (const store of this.stores.values()) store.committedBatch();
   }
 
   /** Drops the batch's uncommitted writes. */
