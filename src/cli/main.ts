@@ -7,6 +7,8 @@ import { DEFAULT_TOPOLOGY, loadTopology } from './load-topology';
 import { TaskSupervisor, describe as describeError } from './run-command';
 import { registerWalletCommands } from './wallet-commands';
 import { onSignals } from './signals';
+import { StreamsMetrics } from '../runtime/metrics';
+import { serveMetrics } from './serve-metrics';
 
 const topologyOption = <T>(y: Argv<T>) =>
   y
@@ -52,6 +54,7 @@ export function buildCli(argv: string[]) {
           .option('state-dir', { type: 'string', default: './data', describe: 'where task state (RocksDB) lives' })
           .option('max-batch-size', { type: 'number', default: 500, describe: 'most records per transaction' })
           .option('commit-interval-ms', { type: 'number', default: 100, describe: 'longest wait to fill a batch before committing' })
+          .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464' })
           .check((a) => {
             if (!a.all && !(a.task && a.task.length)) throw new Error('give --task <id> or --all');
             return true;
@@ -60,6 +63,7 @@ export function buildCli(argv: string[]) {
         const topology = loadTopology(args.topology);
         const partitions = args.partitions ?? topology.defaultPartitions;
         const taskIds = args.all ? topology.tasks(partitions).map((t) => t.id) : args.task!.map((t) => topology.task(t, partitions).id);
+        const metrics = new StreamsMetrics(true);
         const supervisor = new TaskSupervisor({
           topology,
           taskIds,
@@ -69,8 +73,13 @@ export function buildCli(argv: string[]) {
           logger: createLogger('topology-run'),
           maxBatchSize: args.maxBatchSize,
           commitIntervalMs: args.commitIntervalMs,
+          metrics,
         });
-        onSignals(() => supervisor.stop());
+        const metricsServer = args.metrics ? await serveMetrics(metrics, args.metrics) : undefined;
+        onSignals(async () => {
+          await supervisor.stop();
+          metricsServer?.close();
+        });
         await supervisor.run();
       },
     )

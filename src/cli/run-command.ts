@@ -3,6 +3,7 @@ import { StreamsError } from '../errors/streams-error';
 import { KafkaTaskRunner } from '../kafka/kafka-task-runner';
 import { TaskFencedError } from '../kafka/kafka-task-log';
 import { Logger } from '../runtime/logger';
+import { StreamsMetrics } from '../runtime/metrics';
 
 export interface RunOptions {
   topology: Topology;
@@ -16,6 +17,7 @@ export interface RunOptions {
   /** Restarts of one task after a transient failure before the process gives up. */
   maxRestarts?: number;
   print?: (line: string) => void;
+  metrics?: StreamsMetrics;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

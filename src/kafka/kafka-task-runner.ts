@@ -2,6 +2,7 @@ import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { Topology } from '../dsl/topology';
 import { Logger, childLogger, silentLogger } from '../runtime/logger';
 import { Task } from '../runtime/task';
+import { StreamsMetrics } from '../runtime/metrics';
 import { openTaskStorage, taskStateDir } from '../state/open-task-storage';
 import { createKafka } from './kafka-connection';
 import { fromKafkaMessage } from './kafka-records';
@@ -22,6 +23,7 @@ export interface KafkaTaskRunnerOptions {
   maxBatchSize?: number;
   /** How long the broker may hold a fetch to fill a batch; bounds the commit interval (Kafka Streams: 100 ms under EOS). */
   commitIntervalMs?: number;
+  metrics?: StreamsMetrics;
 }
 
 /**
@@ -69,7 +71,7 @@ export class KafkaTaskRunner {
       const log = new KafkaTaskLog({ kafka: this.kafka, taskId, groupId: this.groupId, producer: this.producer, admin: this.admin, logger: this.logger });
       const dir = taskStateDir(this.opts.stateDir, topology.applicationId, taskId);
       const storage = await openTaskStorage(dir, taskId, 30_000, this.logger);
-      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger });
+      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics });
       const { restored } = await this.task.restore();
       this.logger.info({ restored, dir }, `task ${taskId} restored (${restored} changelog records replayed)`);
       await this.consume();

@@ -11,6 +11,7 @@ import { LogRecord, OutgoingRecord, TopicPartition } from './records';
 import { TaskContext } from './task-context';
 import { SourceOffset, TaskLog } from './task-log';
 import { StreamsError } from '../errors/streams-error';
+import { StreamsMetrics } from './metrics';
 
 export interface TaskOptions {
   topology: Topology;
@@ -22,6 +23,7 @@ export interface TaskOptions {
   log: TaskLog;
   logger?: Logger;
   faults?: FaultInjector;
+  metrics?: StreamsMetrics;
 }
 
 export interface BatchOutcome {
@@ -71,8 +73,10 @@ export class Task {
   }
 
   /** Replays changelogs into the local stores (from the checkpoint, or from scratch). */
-  restore(): Promise<{ restored: number }> {
-    return this.state.restore(this.opts.log, this.logger);
+  async restore(): Promise<{ restored: number }> {
+    const result = await this.state.restore(this.opts.log, this.logger);
+    this.opts.metrics?.restored.inc({ task: this.id }, result.restored);
+    return result;
   }
 
   /** Where to resume each source partition: the offset committed with the last transaction, else the beginning. */
@@ -86,6 +90,7 @@ export class Task {
   async run(records: LogRecord[]): Promise<BatchOutcome> {
     if (this.closed) throw new StreamsError(`task ${this.id} is closed`, { code: 'TASK_CLOSED' });
     if (records.length === 0) return { processed: 0, committed: [], reports: [] };
+    const started = process.hrtime.bigint();
     let outputs: OutgoingRecord[];
     try {
       outputs = await this.process(records);
@@ -101,6 +106,7 @@ export class Task {
       const line = c.record.report?.({ partition: c.partition, offset: c.offset });
       if (line) reports.push(line);
     }
+    this.observe(records.length, committed, Number(process.hrtime.bigint() - started) / 1e9);
     return { processed: records.length, committed, reports };
   }
 
@@ -110,6 +116,20 @@ export class Task {
     this.closed = true;
     this.state.discard();
     await this.state.close();
+  }
+
+  private observe(processed: number, committed: CommittedRecord[], seconds: number): void {
+    const m = this.opts.metrics;
+    if (!m) return;
+    const task = this.id;
+    m.records.inc({ task }, processed);
+    m.commits.inc({ task });
+    m.commitSeconds.observe({ task }, seconds);
+    for (const { record } of committed) {
+      m.outputs.inc({ task, topic: record.topic });
+      const stage = record.headers?.['error.stage'];
+      if (record.topic === this.opts.topology.errors.deadLetterTopic && stage) m.deadLetters.inc({ task, stage: stage.toString() });
+    }
   }
 
   private async process(records: LogRecord[]): Promise<OutgoingRecord[]> {

@@ -8,6 +8,7 @@ import { partitionForKey } from '../runtime/murmur2';
 import { LogRecord } from '../runtime/records';
 import { Task } from '../runtime/task';
 import { Logger, silentLogger } from '../runtime/logger';
+import { StreamsMetrics } from '../runtime/metrics';
 import { InMemoryKeyValueStore } from '../state/in-memory-key-value-store';
 import { KeyValueStore } from '../state/key-value-store';
 import { RocksDbKeyValueStore } from '../state/rocksdb-key-value-store';
@@ -28,6 +29,8 @@ export interface DriverOptions {
   logger?: Logger;
   /** Called with each committed report line (the CLI's balance lines). */
   onReport?: (line: string, taskId: string) => void;
+  /** Task metrics, as `topology run --metrics` exposes them. */
+  metrics?: StreamsMetrics;
 }
 
 /** Thrown by an injected fault: the driver treats it as the task's process dying at that point. */
@@ -176,6 +179,7 @@ export class TopologyTestDriver {
       log: this.log.taskLog(`${this.topology.applicationId}-${taskId}`),
       logger: this.opts.logger ?? silentLogger,
       faults: (point) => this.maybeFail(slot, point),
+      metrics: this.opts.metrics,
     });
     await task.restore();
     slot.positions = await task.startOffsets();

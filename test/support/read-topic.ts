@@ -23,7 +23,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class TopicReader<V> {
   readonly records: Array<TopicRecord<V>> = [];
   private consumer?: Consumer;
+  private kafka?: Kafka;
   private failure?: unknown;
+  /** partition -> next offset to read (past aborted records and transaction markers too). */
+  readonly positions = new Map<number, number>();
   readonly groupId = `test-reader-${randomUUID()}`;
 
   private constructor(
@@ -39,11 +42,17 @@ export class TopicReader<V> {
   }
 
   private async run(): Promise<void> {
-    const kafka = new Kafka({ clientId: this.groupId, brokers: this.brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = (this.kafka = new Kafka({ clientId: this.groupId, brokers: this.brokers.split(','), logLevel: logLevel.NOTHING }));
     this.consumer = kafka.consumer({ groupId: this.groupId, readUncommitted: false, maxWaitTimeInMs: 200, sessionTimeout: 30_000 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.CRASH, (e) => (this.failure = e.payload.error));
+    // batch end offsets include control records (commit/abort markers), which no message ever reports
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (e) => {
+      if (e.payload.topic !== this.topic) return;
+      const next = Number(e.payload.lastOffset) + 1;
+      if (next > (this.positions.get(e.payload.partition) ?? 0)) this.positions.set(e.payload.partition, next);
+    });
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
@@ -76,9 +85,46 @@ export class TopicReader<V> {
     return this.records;
   }
 
+  /**
+   * Waits until this reader has read every partition up to the end offsets (high watermarks) it finds now: all
+   * that was written so far is then either among `records` or aborted. An open transaction holds read_committed
+   * readers back, so this also waits for it to end. Fails with the positions vs the end offsets at the deadline.
+   */
+  async waitForEnd(timeoutMs: number): Promise<Array<TopicRecord<V>>> {
+    const admin = this.kafka!.admin();
+    await admin.connect();
+    let ends: Array<{ partition: number; high: number }>;
+    try {
+      ends = (await admin.fetchTopicOffsets(this.topic)).map((o) => ({ partition: o.partition, high: Number(o.high) }));
+    } finally {
+      await admin.disconnect();
+    }
+    const deadline = Date.now() + timeoutMs;
+    const behind = () => ends.filter((e) => (this.positions.get(e.partition) ?? 0) < e.high);
+    while (behind().length > 0) {
+      if (this.failure) throw new Error(`reading ${this.topic} failed: ${String(this.failure)}`);
+      if (Date.now() >= deadline) {
+        const where = ends.map((e) => `${e.partition}: read up to ${this.positions.get(e.partition) ?? 0} of ${e.high}`).join(', ');
+        throw new Error(`expected to read ${this.topic} to its end within ${timeoutMs} ms (${where}); ${this.records.length} records so far`);
+      }
+      await sleep(100);
+    }
+    return this.records;
+  }
+
   async stop(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
     this.consumer = undefined;
+  }
+}
+
+/** Every committed record of `topic` up to its end offsets at the time of the call (bounded by `timeoutMs`). */
+export async function readTopicToEnd<V>(brokers: string, topic: string, serde: Serde<V>, timeoutMs: number): Promise<Array<TopicRecord<V>>> {
+  const reader = await TopicReader.start(brokers, topic, serde);
+  try {
+    return [...(await reader.waitForEnd(timeoutMs))];
+  } finally {
+    await reader.stop();
   }
 }
 

@@ -7,6 +7,7 @@
  * ever leaves a task running (SIGTERM, then SIGKILL after a grace period).
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -27,6 +28,11 @@ export interface SpawnOptions {
   name?: string;
   /** Echo the child's output to this process' stderr as it comes (debugging; also env TASK_PROCESS_ECHO=1). */
   echo?: boolean;
+  /**
+   * Also append the child's output, each line prefixed with its arrival time, to `<logDir>/<name>.<pid>.log`
+   * (evidence for failure reports; also env TASK_PROCESS_LOG_DIR).
+   */
+  logDir?: string;
 }
 
 /** One child process of the CLI, with its output so far. */
@@ -50,18 +56,30 @@ export class TopologyProcess {
     if (this.child.pid === undefined) throw new Error(`could not spawn ${this.name}`);
     this.pid = this.child.pid;
     const echo = opts.echo ?? process.env.TASK_PROCESS_ECHO === '1';
+    const logDir = opts.logDir ?? process.env.TASK_PROCESS_LOG_DIR;
+    let logFile: string | undefined;
+    if (logDir) {
+      mkdirSync(logDir, { recursive: true });
+      logFile = path.join(logDir, `${this.name.replace(/[^\w.#+-]+/g, '_')}.${this.pid}.log`);
+      appendFileSync(logFile, `${new Date().toISOString()} [spawn] ${process.execPath} ${TOPOLOGY_BIN} ${args.join(' ')}\n`);
+    }
+    const record = (stream: 'out' | 'err', d: string) => {
+      if (echo) process.stderr.write(prefixLines(`[${this.name} ${stream}] `, d));
+      if (logFile) appendFileSync(logFile, prefixLines(`${new Date().toISOString()} [${stream}] `, d));
+    };
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       this.stdout += d;
-      if (echo) process.stderr.write(prefixLines(`[${this.name} out] `, d));
+      record('out', d);
     });
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       this.stderr += d;
-      if (echo) process.stderr.write(prefixLines(`[${this.name} err] `, d));
+      record('err', d);
     });
     this.exited = new Promise<Exit>((resolve) => {
       // 'close' (not 'exit'): all output has been read by then
       this.child.once('close', (code, signal) => {
         this.exit = { code, signal };
+        if (logFile) appendFileSync(logFile, `${new Date().toISOString()} [exit] ${JSON.stringify(this.exit)}\n`);
         resolve(this.exit);
       });
     });
