@@ -142,7 +142,8 @@ JAVA_OPTS=(
 )
 
 if [ ! -f "$DATA_DIR/kraft/meta.properties" ]; then
-  CLUSTER_ID="$(node -e "process.stdout.write(require('crypto').randomBytes(16).toString('base64url'))")"
+  # base64url may start with '-', which StorageTool's argument parser takes for an option: draw until it does not.
+  CLUSTER_ID="$(node -e "let id; do id = require('crypto').randomBytes(16).toString('base64url'); while (id.startsWith('-')); process.stdout.write(id)")"
   log "formatting $DATA_DIR/kraft (cluster id $CLUSTER_ID)"
   if ! java "${JAVA_OPTS[@]}" kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$PROPS" --ignore-formatted \
     >"$LOG_DIR/format.out" 2>&1; then

@@ -1,10 +1,11 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { Argv } from 'yargs';
 import { createKafka, parseBrokers } from '../kafka/kafka-connection';
 import { TopicEncoder, TopicProducer } from '../kafka/topic-producer';
 import { TopicView } from '../kafka/topic-view';
 import { requireTopics } from '../kafka/topic-admin';
 import { toKafkaMessage } from '../kafka/kafka-records';
+import { allPartitionsAssigner } from '../kafka/task-assigner';
 import { createTransferServer, listen } from '../http/transfer-server';
 import { validateTransfer } from '../http/transfer-validation';
 import { createLogger } from '../runtime/logger';
@@ -68,7 +69,6 @@ export function registerWalletCommands(cli: Argv): Argv {
       async (args) => {
         const topology = loadTopology(args.topology);
         const topics = walletTopicsOf(topology);
-        const { rmSync } = await import('node:fs');
         // The log lives in memory and starts empty, so state from an earlier run describes a history that is gone.
         rmSync(`${args.stateDir}/${topology.applicationId}`, { recursive: true, force: true });
         const driver = await TopologyTestDriver.create(topology, { partitions: args.partitions, stateDir: args.stateDir, onReport: print, logger: createLogger('topology-dev') });
@@ -136,7 +136,6 @@ export function registerWalletCommands(cli: Argv): Argv {
         const topology = loadTopology(args.topology);
         const codec = jsonCodec(topology, args.topic);
         const kafka = createKafka(parseBrokers(args.brokers), `${topology.applicationId}-consume`);
-        const { allPartitionsAssigner } = await import('../kafka/task-assigner');
         const consumer = kafka.consumer({ groupId: `${topology.applicationId}-consume-${process.pid}-${Date.now()}`, partitionAssigners: [allPartitionsAssigner()], readUncommitted: false, maxWaitTimeInMs: 100 });
         await consumer.connect();
         await consumer.subscribe({ topics: [args.topic], fromBeginning: args.fromBeginning });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Admin, Kafka, Producer } from 'kafkajs';
 import { StreamsError } from '../errors/streams-error';
 import { Logger, silentLogger } from '../runtime/logger';
@@ -106,11 +107,14 @@ export class KafkaTaskLog implements TaskLog {
   async read(tp: TopicPartition, from: number, to: number, onBatch: (records: LogRecord[]) => Promise<void>): Promise<void> {
     if (from >= to) return;
     const consumer = this.opts.kafka.consumer({
-      groupId: `${this.opts.groupId}-restore`,
+      // Its own group per restore: a killed restore must not hold up the next one for a session timeout.
+      groupId: `${this.opts.groupId}-restore-${randomUUID().slice(0, 8)}`,
       partitionAssigners: [taskPartitionAssigner(tp.partition)],
       readUncommitted: false,
       maxWaitTimeInMs: 200,
-      retry: { retries: 8 },
+      retry: { retries: 8, restartOnFailure: async () => false },
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
     });
     let position = from;
     let settle!: { resolve: () => void; reject: (e: unknown) => void };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { Topology } from '../dsl/topology';
 import { Logger, childLogger, silentLogger } from '../runtime/logger';
@@ -86,17 +87,28 @@ export class KafkaTaskRunner {
     await this.shutdown(undefined);
   }
 
+  /**
+   * Fetches the task's partitions through a group of this instance alone (`<app>-<task>-instance-<id>`), starting
+   * where the task's group `<app>-<task>` committed (transactions commit there, so `kafka-consumer-groups --describe
+   * --group <app>-<task>` shows the task's lag). A group per instance means a restarted task never waits for a
+   * killed predecessor's session to expire; exclusivity comes from the transactional id, not from the group.
+   */
   private async consume(): Promise<void> {
     const task = this.task!;
     const maxBatch = this.opts.maxBatchSize ?? 500;
+    // The next offset to process per source topic: records below it (a fetch that raced the seek) are skipped, so
+    // an instance never processes a record twice whatever kafkajs delivers.
+    const positions = await task.startOffsets();
     this.consumer = this.kafka!.consumer({
-      groupId: this.groupId,
+      groupId: `${this.groupId}-instance-${randomUUID().slice(0, 8)}`,
       partitionAssigners: [taskPartitionAssigner(task.context.partition)],
       readUncommitted: false,
       maxWaitTimeInMs: this.opts.commitIntervalMs ?? 100,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-      retry: { retries: 8 },
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      // kafkajs would restart a crashed consumer by itself, racing our shutdown (and leaking a group member):
+      // the supervisor restarts whole tasks instead.
+      retry: { retries: 8, restartOnFailure: async () => false },
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: task.sources.map((s) => s.topic), fromBeginning: true });
@@ -108,12 +120,15 @@ export class KafkaTaskRunner {
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
         if (batch.partition !== task.context.partition) return;
-        for (let i = 0; i < batch.messages.length; i += maxBatch) {
+        const from = positions.get(batch.topic) ?? 0;
+        const messages = batch.messages.filter((m) => Number(m.offset) >= from);
+        for (let i = 0; i < messages.length; i += maxBatch) {
           // After a failure or a stop request nothing more is processed; nothing uncommitted is ever visible.
           if (this.stopping || this.failure || !isRunning() || isStale()) return;
-          const records = batch.messages.slice(i, i + maxBatch).map((m) => fromKafkaMessage(batch.topic, batch.partition, m));
+          const records = messages.slice(i, i + maxBatch).map((m) => fromKafkaMessage(batch.topic, batch.partition, m));
           try {
             const outcome = await task.run(records);
+            positions.set(batch.topic, records[records.length - 1].offset + 1);
             this.processed += outcome.processed;
             for (const line of outcome.reports) this.opts.onReport?.(line, this.opts.taskId);
           } catch (err) {
@@ -125,7 +140,8 @@ export class KafkaTaskRunner {
         }
       },
     });
-    this.logger.info({ group: this.groupId, sources: task.sources }, `task ${this.opts.taskId} consuming`);
+    for (const [topic, offset] of positions) this.consumer.seek({ topic, partition: task.context.partition, offset: String(offset) });
+    this.logger.info({ group: this.groupId, positions: Object.fromEntries(positions) }, `task ${this.opts.taskId} consuming`);
   }
 
   private async shutdown(err: unknown): Promise<void> {

@@ -1,10 +1,8 @@
 import { AssignerProtocol, PartitionAssigner } from 'kafkajs';
 
 /**
- * kafkajs has no manual `assign()`. Each task consumes through its own group (`<app>-<task>`), and this assigner hands
- * every member exactly the task's partition of each topic — so standard tools show the task's lag, and a second
- * instance of the same task also gets the partition, starts, fences the first through the shared transactional id,
- * and is the only one that can still commit.
+ * kafkajs has no manual `assign()`: a task instance fetches through a group of its own, and this assigner hands
+ * every member exactly the task's partition of each subscribed topic.
  */
 export function taskPartitionAssigner(partition: number): PartitionAssigner {
   return () => ({

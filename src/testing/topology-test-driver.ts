@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Topology, TaskId } from '../dsl/topology';
 import { SinkNode, SourceNode } from '../dsl/nodes';
@@ -162,7 +163,6 @@ export class TopologyTestDriver {
     if (slot.task) throw new StreamsError(`crash task ${taskId} before wiping its state`, { code: 'TASK_RUNNING' });
     this.disks.delete(taskId);
     if (this.opts.stateDir) {
-      const { rmSync } = await import('node:fs');
       rmSync(this.stateDirOf(taskId), { recursive: true, force: true });
     }
   }

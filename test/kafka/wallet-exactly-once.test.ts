@@ -14,6 +14,7 @@ import Decimal from 'decimal.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { TopicProducer } from '../../src/kafka/topic-producer';
 import { partitionForKey } from '../../src/runtime/murmur2';
+import { Serde } from '../../src/serde/serde';
 import { buildWallet, walletTopics } from '../../topology/wallet';
 import { balanceSerde, paymentSerde } from '../../topology/wallet-serdes';
 import { Balance, Payment, TransferRequest } from '../../topology/wallet-types';
@@ -157,7 +158,7 @@ describe('wallet on Kafka: exactly once across processes', function () {
     cleanups.push(() => producer.close());
     const spawnTask = (task: string, opts: { stateDir?: string; name?: string } = {}) =>
       spawnWalletTasks({ brokers, walletId: id, stateDir: opts.stateDir ?? stateDir, tasks: [task], name: opts.name ?? task });
-    const reader = async <V>(topic: string, serde: { serialize: any; deserialize: (b: Buffer, t: string) => V }) => {
+    const reader = async <V>(topic: string, serde: Serde<V>) => {
       const r = await TopicReader.start<V>(brokers, topic, serde);
       cleanups.push(() => r.stop());
       return r;
