@@ -86,6 +86,16 @@ export class KafkaTaskLog implements TaskLog {
     }
   }
 
+  /**
+   * Registers the transactional id with the coordinator now: that bumps the epoch (older instances can no longer
+   * commit) and aborts whatever transaction an older instance left open. kafkajs' `producer.connect()` does not do
+   * it (it only registers an idempotent producer id); the first `transaction()` does, so open and abort an empty one.
+   */
+  async fence(): Promise<void> {
+    const transaction = await this.begin();
+    await transaction.abort();
+  }
+
   /** kafkajs can refuse a new transaction right after a commit (CONCURRENT_TRANSACTIONS, kafkajs #1315): back off. */
   private async begin() {
     for (let attempt = 1; ; attempt++) {

@@ -65,11 +65,12 @@ export class KafkaTaskRunner {
       await requireTopics(this.kafka, topology.topics(partitions));
       this.admin = this.kafka.admin();
       await this.admin.connect();
-      // Registering the transactional id first fences any older instance and aborts its open transaction, so the
-      // changelogs are stable (nothing pending) while we restore from them.
+      // Registering the transactional id first (log.fence) fences any older instance and aborts its open transaction,
+      // so changelogs and committed offsets are final (nothing pending, no other writer) before we read them.
       this.producer = this.kafka.producer({ transactionalId: this.groupId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000 });
       await this.producer.connect();
       const log = new KafkaTaskLog({ kafka: this.kafka, taskId, groupId: this.groupId, producer: this.producer, admin: this.admin, logger: this.logger });
+      await log.fence();
       const dir = taskStateDir(this.opts.stateDir, topology.applicationId, taskId);
       const storage = await openTaskStorage(dir, taskId, 30_000, this.logger);
       this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics });
