@@ -47,7 +47,7 @@ export function registerWalletCommands(cli: Argv): Argv {
         const producer = await TopicProducer.connect<string, TransferRequest>(kafka, topology, topics.transferRequest, { key: (t) => t.request_id, partitions });
         const view = await TopicView.start<string, Balance>(kafka, topics.balance, balanceSerdes(topology, topics.balance), { keepCurrent: newerVersion, groupPrefix: `${topology.applicationId}-serve-view`, logger });
         const server = createTransferServer({
-          publish: async (t) => void (await producer.send([{ value: t }])),
+          publish: async (t) => void (await producer.sendOne({ value: t })),
           getBalance: (account) => view.get(account),
           logger,
         });

@@ -55,8 +55,17 @@ export class TopicEncoder<K, V> {
   }
 }
 
+interface Waiting {
+  record: OutgoingRecord;
+  resolve: (position: { partition: number; offset: number }) => void;
+  reject: (err: unknown) => void;
+}
+
 /** A typed, idempotent producer for one topic of a topology. `createProducer` connects one. */
 export class TopicProducer<K, V> {
+  private queue: Waiting[] = [];
+  private flushing = false;
+
   private constructor(
     private readonly producer: Producer,
     readonly encoder: TopicEncoder<K, V>,
@@ -71,7 +80,40 @@ export class TopicProducer<K, V> {
 
   /** Encodes every record first (all or none are sent), then produces with acks=all. */
   async send(records: Array<ProducerRecord<K, V>>): Promise<Array<{ partition: number; offset: number }>> {
-    const encoded = records.map((r) => this.encoder.encode(r));
+    return this.sendEncoded(records.map((r) => this.encoder.encode(r)));
+  }
+
+  /**
+   * One record, sent together with whatever other callers queued meanwhile: an idempotent kafkajs producer keeps one
+   * request in flight, so records that arrive while a send is out go in the next one (one request, many records).
+   * Resolves when its record is acknowledged by all in-sync replicas.
+   */
+  sendOne(record: ProducerRecord<K, V>): Promise<{ partition: number; offset: number }> {
+    const encoded = this.encoder.encode(record); // encoding errors belong to this caller alone
+    return new Promise((resolve, reject) => {
+      this.queue.push({ record: encoded, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, 1000);
+        try {
+          const positions = await this.sendEncoded(batch.map((w) => w.record));
+          batch.forEach((w, i) => w.resolve(positions[i]));
+        } catch (err) {
+          for (const w of batch) w.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async sendEncoded(encoded: OutgoingRecord[]): Promise<Array<{ partition: number; offset: number }>> {
     const meta = await this.producer.send({ topic: this.encoder.topic, acks: -1, messages: encoded.map(toKafkaMessage) });
     const base = new Map(meta.map((m) => [m.partition, Number(m.baseOffset)]));
     const seen = new Map<number, number>();
