@@ -33,6 +33,7 @@ export async function benchKafka(brokers: string, n: number, stateDir: string) {
   const id = `bench-${randomUUID().slice(0, 8)}`;
   const topology = buildWallet({ applicationId: id, topics: walletTopics(`${id}.`) });
   const env = { WALLET_ID: id, KAFKA_BROKERS: brokers, LOG_LEVEL: 'warn' };
+  // Every run has its own topics (so runs never mix); they are deleted at the end.
   const fixture = join(ROOT, 'test', 'fixtures', 'isolated-wallet.ts');
   const kafka = createKafka([brokers], 'bench');
   await createTopics(kafka, topology.topics());
@@ -42,9 +43,6 @@ export async function benchKafka(brokers: string, n: number, stateDir: string) {
   const tasks = topology.tasks().map((t) => spawnCli(['run', '--task', t.id, '--topology', fixture, '--state-dir', stateDir], env));
   const balanceLines = () => tasks.reduce((sum, t) => sum + (t.out().match(/ balance: /g)?.length ?? 0), 0);
   try {
-    await until('tasks to consume', () => tasks.every((t) => /consuming/.test(t.err())), 60_000).catch(async () => {
-      await new Promise((r) => setTimeout(r, 5000)); // at LOG_LEVEL=warn the "consuming" line is not printed
-    });
     // Drain the API's transfers, so the timed part below is the pipeline alone.
     await until('the API transfers to be processed', () => balanceLines() >= 2 * apiRequests, 300_000);
     const producer = await TopicProducer.connect<string, TransferRequest>(kafka, topology, `${id}.transfer_request`, { key: (t) => t.request_id });
@@ -56,7 +54,11 @@ export async function benchKafka(brokers: string, n: number, stateDir: string) {
     await producer.close();
     return { pipeline: { transfers: n, seconds, transfersPerSecond: Math.round(n / seconds), taskProcesses: tasks.length }, transferApi: api };
   } finally {
-    for (const t of tasks) t.child.kill('SIGTERM');
+    await Promise.all(tasks.map((t) => new Promise((resolve) => (t.child.exitCode !== null ? resolve(null) : (t.child.once('exit', resolve), t.child.kill('SIGTERM'))))));
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: topology.topics().map((t) => t.name) }).catch(() => undefined);
+    await admin.disconnect();
   }
 }
 

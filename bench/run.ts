@@ -11,6 +11,7 @@ import { InMemoryKeyValueStore } from '../src/state/in-memory-key-value-store';
 import { RocksDbKeyValueStore } from '../src/state/rocksdb-key-value-store';
 import { KeyValueStore } from '../src/state/key-value-store';
 import { wallet } from '../topology/wallet';
+import { partitionForKey } from '../src/runtime/murmur2';
 import { transferRequestSerde } from '../topology/wallet-serdes';
 import { benchKafka } from './kafka';
 import { transfers } from './workload';
@@ -21,7 +22,10 @@ async function driverThroughput(n: number, stateDir?: string) {
   const rssBefore = process.memoryUsage().rss;
   const start = process.hrtime.bigint();
   // Append everything, then let the tasks drain it in batches (as a consumer that fell behind would).
-  for (const t of input) driver.log.append({ topic: 'wallet.transfer_request', partition: 0, key: Buffer.from(t.request_id), value: transferRequestSerde.serialize(t, 'wallet.transfer_request'), timestamp: driver.now });
+  for (const t of input) {
+    const key = Buffer.from(t.request_id);
+    driver.log.append({ topic: 'wallet.transfer_request', partition: partitionForKey(key, 2), key, value: transferRequestSerde.serialize(t, 'wallet.transfer_request'), timestamp: driver.now });
+  }
   await driver.process();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const balances = driver.outputTopic('wallet.balance').size;

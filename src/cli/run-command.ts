@@ -46,7 +46,14 @@ export class TaskSupervisor {
 
   async run(): Promise<void> {
     const print = this.opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-    await Promise.race([Promise.all(this.opts.taskIds.map((id) => this.keepRunning(id, print))), this.failed]);
+    try {
+      await Promise.race([Promise.all(this.opts.taskIds.map((id) => this.keepRunning(id, print))), this.failed]);
+    } catch (err) {
+      // One task's fatal error stops the process: close the others cleanly first, so none leaves a transaction open
+      // (it would hold back read_committed consumers downstream until it times out).
+      await this.stop();
+      throw err;
+    }
   }
 
   async stop(): Promise<void> {
@@ -65,6 +72,8 @@ export class TaskSupervisor {
         return;
       } catch (err) {
         if (this.stopping) return;
+        // The budget is for failures in a row: a task that got work done since its last start earns it back.
+        if (runner.processed > 0) restarts = 0;
         if (!isTransient(err) || restarts >= maxRestarts) {
           this.opts.logger.error({ task: taskId, err: describe(err) }, `task ${taskId} stopped: ${describe(err)}`);
           this.fatal(err);

@@ -154,9 +154,14 @@ export function registerWalletCommands(cli: Argv): Argv {
             autoCommit: false,
             eachMessage: async ({ partition, message }) => {
               if (args.maxMessages !== undefined && seen >= args.maxMessages) return;
-              const key = message.key === null ? null : codec.serdes.key.deserialize(message.key, args.topic);
-              const value = message.value === null ? null : codec.valueToJson(codec.serdes.value.deserialize(message.value, args.topic));
-              print(JSON.stringify({ partition, offset: Number(message.offset), key, value }));
+              try {
+                const key = message.key === null ? null : codec.serdes.key.deserialize(message.key, args.topic);
+                const value = message.value === null ? null : codec.valueToJson(codec.serdes.value.deserialize(message.value, args.topic));
+                print(JSON.stringify({ partition, offset: Number(message.offset), key, value }));
+              } catch (err) {
+                // An undecodable record is reported with its position and skipped, not retried forever.
+                process.stderr.write(`${args.topic}[${partition}]@${message.offset}: cannot decode: ${err instanceof Error ? err.message : err}\n`);
+              }
               seen += 1;
               arm();
               if (args.maxMessages !== undefined && seen >= args.maxMessages) stop();

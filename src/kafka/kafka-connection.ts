@@ -43,14 +43,16 @@ export function kafkaErrorTypes(err: unknown): string[] {
 
 /** A newer producer with the same transactional id took over: this one must stop writing, for good. */
 export function isFenced(err: unknown): boolean {
-  return kafkaErrorTypes(err).some((t) => t === 'INVALID_PRODUCER_EPOCH' || t === 'PRODUCER_FENCED' || t === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED');
+  return kafkaErrorTypes(err).some((t) => t === 'INVALID_PRODUCER_EPOCH' || t === 'PRODUCER_FENCED');
 }
 
+const TRANSIENT = ['CONCURRENT_TRANSACTIONS', 'COORDINATOR_LOAD_IN_PROGRESS', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'REQUEST_TIMED_OUT', 'NOT_LEADER_FOR_PARTITION'];
+
+/** kafkajs marks most transient errors `retriable`; CONCURRENT_TRANSACTIONS and coordinator moves are added here. */
 export function isRetriable(err: unknown): boolean {
   for (let e: any = err, depth = 0; e && depth < 6; depth++) {
     if (e.retriable === true) return true;
-    if (typeof e.type === 'string' && ['CONCURRENT_TRANSACTIONS', 'COORDINATOR_LOAD_IN_PROGRESS', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'REQUEST_TIMED_OUT', 'NOT_LEADER_FOR_PARTITION'].includes(e.type)) return true;
     e = e.originalError ?? e.cause;
   }
-  return false;
+  return kafkaErrorTypes(err).some((t) => TRANSIENT.includes(t));
 }

@@ -15,6 +15,7 @@ export class TaskFencedError extends StreamsError {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const describeErr = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export interface KafkaTaskLogOptions {
   kafka: Kafka;
@@ -24,8 +25,6 @@ export interface KafkaTaskLogOptions {
   producer: Producer;
   admin: Admin;
   logger?: Logger;
-  /** Attempts for a transaction that fails before its commit with a retriable error (CONCURRENT_TRANSACTIONS, ...). */
-  maxAttempts?: number;
 }
 
 /**
@@ -53,36 +52,37 @@ export class KafkaTaskLog implements TaskLog {
     return Number(found.high);
   }
 
+  /**
+   * One attempt: begin (retried on transient refusals), send, offsets, commit. A failure after the first send is not
+   * retried with this producer: kafkajs rolls its idempotent sequence numbers back on a failed produce, and a retry of
+   * a batch the broker did append (then aborted) would be acknowledged as a duplicate and silently dropped. The
+   * transaction is aborted and a retriable error tells the supervisor to restart the task, whose new producer gets a
+   * new epoch and whose new batch is read back from the committed offsets.
+   */
   async commitTransaction(tx: TransactionRequest): Promise<TransactionResult> {
-    const maxAttempts = this.opts.maxAttempts ?? 8;
-    for (let attempt = 1; ; attempt++) {
-      let phase: 'begin' | 'send' | 'commit' = 'begin';
-      const transaction = await this.begin();
-      try {
-        phase = 'send';
-        const topics = [...new Set(tx.records.map((r) => r.topic))];
-        const meta = tx.records.length
-          ? await transaction.sendBatch({ acks: -1, topicMessages: topics.map((topic) => ({ topic, messages: tx.records.filter((r) => r.topic === topic).map(toKafkaMessage) })) })
-          : [];
-        if (tx.offsets.length > 0) {
-          const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
-          for (const o of tx.offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: String(o.offset) }]);
-          await transaction.sendOffsets({ consumerGroupId: this.opts.groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
-        }
-        phase = 'commit';
-        await transaction.commit();
-        return positionsOf(tx, meta);
-      } catch (err) {
-        if (isFenced(err)) throw new TaskFencedError(this.opts.taskId, this.opts.groupId, err);
-        // A failed commit leaves the outcome unknown; the caller restarts the task, which reads the truth back.
-        if (phase === 'commit') throw err;
-        await transaction.abort().catch((abortErr) => {
-          throw new StreamsError(`task ${this.opts.taskId}: abort after a failed send also failed: ${abortErr.message}`, { code: 'TRANSACTION_STATE_UNKNOWN', cause: err });
-        });
-        if (!isRetriable(err) || attempt >= maxAttempts) throw err;
-        this.logger.warn({ attempt, err: String(err) }, 'transaction aborted by a transient error; retrying the batch');
-        await sleep(Math.min(2000, 50 * 2 ** attempt));
+    const transaction = await this.begin();
+    let committing = false;
+    try {
+      const topics = [...new Set(tx.records.map((r) => r.topic))];
+      const meta = tx.records.length
+        ? await transaction.sendBatch({ acks: -1, topicMessages: topics.map((topic) => ({ topic, messages: tx.records.filter((r) => r.topic === topic).map(toKafkaMessage) })) })
+        : [];
+      if (tx.offsets.length > 0) {
+        const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+        for (const o of tx.offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: String(o.offset) }]);
+        await transaction.sendOffsets({ consumerGroupId: this.opts.groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
       }
+      committing = true;
+      await transaction.commit();
+      return positionsOf(this.opts.taskId, tx, meta);
+    } catch (err) {
+      if (isFenced(err)) throw new TaskFencedError(this.opts.taskId, this.opts.groupId, err);
+      // A failed commit leaves the outcome unknown; a restarted task reads the truth back from the log.
+      if (committing) throw new StreamsError(`task ${this.opts.taskId}: transaction commit failed, outcome unknown: ${describeErr(err)}`, { code: 'TRANSACTION_STATE_UNKNOWN', retriable: true, cause: err });
+      await transaction.abort().catch((abortErr) => {
+        throw new StreamsError(`task ${this.opts.taskId}: abort after a failed send also failed: ${describeErr(abortErr)}`, { code: 'TRANSACTION_STATE_UNKNOWN', retriable: true, cause: err });
+      });
+      throw new StreamsError(`task ${this.opts.taskId}: transaction aborted: ${describeErr(err)}`, { code: 'TRANSACTION_ABORTED', retriable: isRetriable(err), cause: err });
     }
   }
 
@@ -165,7 +165,7 @@ export class KafkaTaskLog implements TaskLog {
 }
 
 /** Per-record offsets (kafkajs reports a base offset per partition; records of a partition keep their order). */
-function positionsOf(tx: TransactionRequest, meta: Array<{ topicName: string; partition: number; baseOffset?: string }>): TransactionResult {
+function positionsOf(taskId: string, tx: TransactionRequest, meta: Array<{ topicName: string; partition: number; baseOffset?: string }>): TransactionResult {
   const base = new Map(meta.map((m) => [`${m.topicName}-${m.partition}`, Number(m.baseOffset)]));
   const seen = new Map<string, number>();
   const positions = tx.records.map((r) => {
@@ -173,7 +173,7 @@ function positionsOf(tx: TransactionRequest, meta: Array<{ topicName: string; pa
     const index = seen.get(key) ?? 0;
     seen.set(key, index + 1);
     const b = base.get(key);
-    if (b === undefined || Number.isNaN(b)) throw new StreamsError(`no produce result for ${key}`, { code: 'COMMIT_PROTOCOL' });
+    if (b === undefined || Number.isNaN(b)) throw new StreamsError(`task ${taskId}: no produce result for ${key}`, { code: 'COMMIT_PROTOCOL' });
     return { partition: r.partition, offset: b + index };
   });
   // Each partition written in the transaction ends with its commit marker, one offset after its last record.

@@ -5,6 +5,7 @@ import { Logger, childLogger, silentLogger } from '../runtime/logger';
 import { Task } from '../runtime/task';
 import { StreamsMetrics } from '../runtime/metrics';
 import { openTaskStorage, taskStateDir } from '../state/open-task-storage';
+import { KeyValueStore } from '../state/key-value-store';
 import { createKafka } from './kafka-connection';
 import { fromKafkaMessage } from './kafka-records';
 import { KafkaTaskLog } from './kafka-task-log';
@@ -38,6 +39,8 @@ export class KafkaTaskRunner {
   private producer?: Producer;
   private consumer?: Consumer;
   private task?: Task;
+  /** Held from opening until the Task owns it (so a failed start still releases the RocksDB lock). */
+  private storage?: KeyValueStore;
   private stopping = false;
   private failure?: unknown;
   private settle!: { resolve: () => void; reject: (e: unknown) => void };
@@ -70,9 +73,11 @@ export class KafkaTaskRunner {
       this.producer = this.kafka.producer({ transactionalId: this.groupId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000 });
       await this.producer.connect();
       const log = new KafkaTaskLog({ kafka: this.kafka, taskId, groupId: this.groupId, producer: this.producer, admin: this.admin, logger: this.logger });
-      await log.fence();
+      // The state directory first: an instance on the same directory must not fence a live one it cannot replace.
       const dir = taskStateDir(this.opts.stateDir, topology.applicationId, taskId);
       const storage = await openTaskStorage(dir, taskId, 30_000, this.logger);
+      this.storage = storage;
+      await log.fence();
       this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics });
       const { restored } = await this.task.restore();
       this.logger.info({ restored, dir }, `task ${taskId} restored (${restored} changelog records replayed)`);
@@ -95,6 +100,7 @@ export class KafkaTaskRunner {
    * killed predecessor's session to expire; exclusivity comes from the transactional id, not from the group.
    */
   private async consume(): Promise<void> {
+    if (this.stopping) return;
     const task = this.task!;
     const maxBatch = this.opts.maxBatchSize ?? 500;
     // The next offset to process per source topic: records below it (a fetch that raced the seek) are skipped, so
@@ -153,7 +159,8 @@ export class KafkaTaskRunner {
     await this.consumer?.disconnect().catch((e) => this.logger.warn({ err: String(e) }, 'consumer disconnect failed'));
     await this.producer?.disconnect().catch((e) => this.logger.warn({ err: String(e) }, 'producer disconnect failed'));
     await this.admin?.disconnect().catch(() => undefined);
-    await this.task?.close().catch((e) => this.logger.warn({ err: String(e) }, 'closing task state failed'));
+    if (this.task) await this.task.close().catch((e) => this.logger.warn({ err: String(e) }, 'closing task state failed'));
+    else await this.storage?.close().catch(() => undefined);
     if (err === undefined) this.settle.resolve();
     else this.settle.reject(err);
   }

@@ -1,9 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/**
- * Task metrics in Prometheus form (prom-client), labelled by task. One registry per process; `topology run
- * --metrics ADDR` and `topology serve` expose it at /metrics.
- */
+/** Task metrics in Prometheus form (prom-client), labelled by task; `topology run --metrics ADDR` serves them. */
 export class StreamsMetrics {
   readonly registry = new Registry();
   readonly records = new Counter({ name: 'streams_records_processed_total', help: 'Source records processed and committed', labelNames: ['task'], registers: [this.registry] });

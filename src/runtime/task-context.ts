@@ -15,6 +15,9 @@ export class TaskContext {
     /** The run's default partition count (topics not declared with their own). */
     readonly partitions: number,
     private readonly stores: Map<string, CachingStore>,
+    /** Wall-clock time for the Kafka runner; the driver's own clock in tests. */
+    private readonly clock: () => number = Date.now,
+    private readonly maxClockSkewMs = 60_000,
   ) {}
 
   store(name: string): CachingStore {
@@ -23,7 +26,12 @@ export class TaskContext {
     return store;
   }
 
+  /**
+   * Advances stream time with a record's timestamp, but never past the task's clock plus `maxClockSkewMs`: a single
+   * record stamped in the future by a producer with a wrong clock must not expire every remembered id at once.
+   */
   observe(timestamp: number): void {
-    if (timestamp > this.streamTime) this.streamTime = timestamp;
+    const bounded = Math.min(timestamp, this.clock() + this.maxClockSkewMs);
+    if (bounded > this.streamTime) this.streamTime = bounded;
   }
 }

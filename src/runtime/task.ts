@@ -24,6 +24,8 @@ export interface TaskOptions {
   logger?: Logger;
   faults?: FaultInjector;
   metrics?: StreamsMetrics;
+  /** What "now" is for bounding record timestamps (stream time); default the wall clock. */
+  clock?: () => number;
 }
 
 export interface BatchOutcome {
@@ -55,7 +57,7 @@ export class Task {
   static async open(opts: TaskOptions): Promise<Task> {
     const sub = opts.topology.subTopology(opts.task.subTopology);
     const state = await TaskState.open(opts.storage, sub.stores, opts.task.partition, opts.task.id);
-    const context = new TaskContext(opts.topology.applicationId, opts.task.id, opts.task.partition, opts.topology, opts.partitions, state.stores);
+    const context = new TaskContext(opts.topology.applicationId, opts.task.id, opts.task.partition, opts.topology, opts.partitions, state.stores, opts.clock);
     return new Task(opts, state, context);
   }
 
@@ -100,7 +102,14 @@ export class Task {
     }
     const commit = new Commit(this.id, this.state, this.opts.log, outputs, nextOffsets(records), this.context.streamTime, this.opts.faults);
     commit.prepare();
-    const committed = await commit.complete();
+    let committed: CommittedRecord[];
+    try {
+      committed = await commit.complete();
+    } catch (err) {
+      // The log may be ahead of the disk now (a failure after the transaction): only a restore may continue.
+      await this.close();
+      throw err;
+    }
     const reports: string[] = [];
     for (const c of committed) {
       const line = c.record.report?.({ partition: c.partition, offset: c.offset });

@@ -55,23 +55,33 @@ export class CachingStore {
     this.dirty.set(toKey(key), null);
   }
 
-  /** The merged view: the store's entries overlaid with this batch's writes, in byte order. */
+  /**
+   * The merged view: the store's entries overlaid with this batch's writes, in byte order. With a `limit` the result
+   * is always a true prefix of the merged view (the store is asked for enough entries to cover the batch's deletes).
+   */
   async range(range: KeyRange = {}): Promise<Entry[]> {
-    const below = await this.inner.range(range);
-    if (this.dirty.size === 0) return below;
     const low = range.gte ? toKey(range.gte) : '';
     const high = range.lt ? toKey(range.lt) : '\uffff';
-    const overlay = new Map<string, Buffer | null>();
+    const overlay: Array<[string, Buffer | null]> = [];
     this.dirty.forRange(low, high, false, (k, v) => {
-      overlay.set(k, v);
+      overlay.push([k, v]);
     });
+    const limit = range.limit;
+    if (limit === 0) return [];
+    const deletes = overlay.filter(([, v]) => v === null).length;
+    const below = await this.inner.range(limit === undefined ? range : { ...range, limit: limit + deletes });
+    if (overlay.length === 0) return below;
+    // If the store's answer was cut short, overlay keys past its last key could skip entries it did not return.
+    const cut = limit !== undefined && below.length === limit + deletes ? toKey(below[below.length - 1].key) : undefined;
     const merged = new BTree<string, Buffer>();
     for (const e of below) merged.set(toKey(e.key), e.value);
     for (const [k, v] of overlay) {
+      if (cut !== undefined && k > cut) break;
       if (v === null) merged.delete(k);
       else merged.set(k, v);
     }
-    return merged.toArray().map(([k, v]) => ({ key: fromKey(k), value: v }));
+    const out = merged.toArray().map(([k, v]) => ({ key: fromKey(k), value: v }));
+    return limit === undefined ? out : out.slice(0, limit);
   }
 
   /** Hands the batch's writes to the layers below. The cache keeps them until `clear` (commit done or aborted). */

@@ -24,7 +24,9 @@ export class InMemoryKeyValueStore implements KeyValueStore {
     if (low === undefined) return out;
     const high = range.lt ? toKey(range.lt) : undefined;
     // Latin1 keys never contain U+FFFF, so it bounds an open-ended range.
+    const limit = range.limit ?? Infinity;
     this.tree.forRange(low, high ?? '\uffff', false, (k, v) => {
+      if (out.length >= limit) return { break: true };
       out.push({ key: fromKey(k), value: v });
     });
     return out;

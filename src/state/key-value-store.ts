@@ -9,6 +9,8 @@ export interface KeyRange {
   gte?: Buffer;
   /** Exclusive upper bound. */
   lt?: Buffer;
+  /** At most this many entries (the first ones in key order). */
+  limit?: number;
 }
 
 export interface Entry {

@@ -33,6 +33,7 @@ export class RawStore implements ByteStoreLayer {
     const entries = await this.storage.range({
       gte: range.gte ? this.toStorageKey(range.gte) : this.prefix,
       lt: range.lt ? this.toStorageKey(range.lt) : this.end,
+      limit: range.limit,
     });
     return entries.map((e) => ({ key: e.key.subarray(this.prefix.length), value: e.value }));
   }

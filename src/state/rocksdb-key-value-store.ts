@@ -41,9 +41,10 @@ export class RocksDbKeyValueStore implements KeyValueStore {
 
   async range(range: KeyRange = {}): Promise<Entry[]> {
     // abstract-leveldown treats a present-but-undefined bound as a bound, so only pass the ones given.
-    const bounds: { gte?: Buffer; lt?: Buffer } = {};
+    const bounds: { gte?: Buffer; lt?: Buffer; limit?: number } = {};
     if (range.gte) bounds.gte = range.gte;
     if (range.lt) bounds.lt = range.lt;
+    if (range.limit !== undefined) bounds.limit = range.limit;
     const it = this.db.iterator({ ...bounds, keyAsBuffer: true, valueAsBuffer: true });
     const out: Entry[] = [];
     try {

@@ -96,6 +96,13 @@ export class TaskState {
         restored += records.length;
         logger.info({ store: spec.name, restored: done, total }, `restoring store ${spec.name}: ${done}/${total}`);
       });
+      // The partition may end with transaction markers or aborted records, which deliver nothing: remember the end
+      // itself, so the next start has nothing to read.
+      if ((this.current.changelog[spec.changelogTopic] ?? 0) < end) {
+        const next = this.checkpointWith(spec.changelogTopic, end);
+        await this.storage.write([this.checkpointOp(next)]);
+        this.current = next;
+      }
     }
     return { restored };
   }

@@ -180,6 +180,7 @@ export class TopologyTestDriver {
       logger: this.opts.logger ?? silentLogger,
       faults: (point) => this.maybeFail(slot, point),
       metrics: this.opts.metrics,
+      clock: () => this.clock,
     });
     await task.restore();
     slot.positions = await task.startOffsets();

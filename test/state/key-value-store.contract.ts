@@ -58,6 +58,12 @@ export function keyValueStoreContract(name: string, open: () => Promise<KeyValue
       assert.deepEqual(got.map((e) => e.key.toString()), ['s/a/1', 's/a/2']);
     });
 
+    it('returns only the first entries with a limit', async () => {
+      await store.write(['k1', 'k2', 'k3', 'k4'].map((k) => ({ key: b(k), value: b(k) })));
+      assert.deepEqual((await store.range({ gte: b('k2'), limit: 2 })).map((e) => e.key.toString()), ['k2', 'k3']);
+      assert.deepEqual((await store.range({ limit: 0 })).length, 0);
+    });
+
     it('keeps the stored bytes independent of the caller buffer', async () => {
       const value = b('abc');
       await store.write([{ key: b('k'), value }]);
