@@ -32,10 +32,19 @@ export async function produceLines(opts: {
 }): Promise<ProduceSummary> {
   const summary: ProduceSummary = { written: 0, rejected: [] };
   let pending: OutgoingRecord[] = [];
+  let pendingLastLine = 0;
+  let lastWrittenLine = 0;
   const flush = async () => {
     if (pending.length === 0) return;
-    await opts.send(pending);
+    try {
+      await opts.send(pending);
+    } catch (err) {
+      // Earlier chunks are in Kafka: say exactly how far the file got, so a re-run can start after it.
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new StreamsError(`producing failed: ${summary.written} records were written, up to line ${lastWrittenLine}; lines after it were not: ${reason}`, { code: 'PRODUCE_FAILED', retriable: true, cause: err });
+    }
     summary.written += pending.length;
+    lastWrittenLine = pendingLastLine;
     pending = [];
   };
   let n = 0;
@@ -44,6 +53,7 @@ export async function produceLines(opts: {
     if (raw.trim() === '') continue;
     try {
       pending.push(encodeLine(raw, opts));
+      pendingLastLine = n;
     } catch (err) {
       summary.rejected.push({ line: n, message: err instanceof Error ? err.message : String(err) });
       continue;

@@ -3,6 +3,7 @@ import { StreamsError } from '../errors/streams-error';
 import { KafkaTaskRunner } from '../kafka/kafka-task-runner';
 import { TaskFencedError } from '../kafka/kafka-task-log';
 import { Logger } from '../runtime/logger';
+import { backoff, sleep } from '../util/sleep';
 import { StreamsMetrics } from '../runtime/metrics';
 
 export interface RunOptions {
@@ -20,7 +21,6 @@ export interface RunOptions {
   metrics?: StreamsMetrics;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Errors a fresh start of the task can get past: the broker, a coordinator, a transaction in an unknown state. */
 function isTransient(err: unknown): boolean {
@@ -79,9 +79,9 @@ export class TaskSupervisor {
           this.fatal(err);
           return;
         }
-        const backoff = Math.min(10_000, 500 * 2 ** restarts);
-        this.opts.logger.warn({ task: taskId, err: describe(err), backoff }, `task ${taskId} failed; restarting from its last commit in ${backoff} ms`);
-        await sleep(backoff);
+        const wait = backoff(restarts, 500, 10_000);
+        this.opts.logger.warn({ task: taskId, err: describe(err), backoff: wait }, `task ${taskId} failed; restarting from its last commit in ${wait} ms`);
+        await sleep(wait);
       }
     }
   }

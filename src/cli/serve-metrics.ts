@@ -9,7 +9,11 @@ export async function serveMetrics(metrics: StreamsMetrics, addr: string): Promi
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(await metrics.registry.metrics());
+    try {
+      res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(await metrics.registry.metrics());
+    } catch (err) {
+      res.writeHead(500).end(String(err));
+    }
   });
   const at = await listen(server, addr);
   process.stderr.write(`metrics on http://${at.host}:${at.port}/metrics\n`);

@@ -1,5 +1,6 @@
 import { KafkaMessage, Message } from 'kafkajs';
 import { Headers, LogRecord, OutgoingRecord } from '../runtime/records';
+import { StreamsError } from '../errors/streams-error';
 
 export function fromKafkaMessage(topic: string, partition: number, m: KafkaMessage): LogRecord {
   const headers: Headers = {};
@@ -12,4 +13,27 @@ export function fromKafkaMessage(topic: string, partition: number, m: KafkaMessa
 
 export function toKafkaMessage(r: OutgoingRecord): Message {
   return { key: r.key, value: r.value, partition: r.partition, timestamp: String(r.timestamp), headers: r.headers };
+}
+
+export interface ProduceResult {
+  topicName: string;
+  partition: number;
+  baseOffset?: string;
+}
+
+/**
+ * The offset of each record of one produce request: kafkajs reports a base offset per partition, and records of a
+ * partition are appended in the order given.
+ */
+export function recordPositions(records: Array<{ topic: string; partition: number }>, meta: ProduceResult[], who: string): Array<{ partition: number; offset: number }> {
+  const base = new Map(meta.map((m) => [`${m.topicName}-${m.partition}`, Number(m.baseOffset)]));
+  const seen = new Map<string, number>();
+  return records.map((r) => {
+    const key = `${r.topic}-${r.partition}`;
+    const index = seen.get(key) ?? 0;
+    seen.set(key, index + 1);
+    const b = base.get(key);
+    if (b === undefined || Number.isNaN(b)) throw new StreamsError(`${who}: the broker reported no offset for ${key}`, { code: 'COMMIT_PROTOCOL' });
+    return { partition: r.partition, offset: b + index };
+  });
 }

@@ -5,8 +5,9 @@ import { Logger, silentLogger } from '../runtime/logger';
 import { LogRecord, TopicPartition, tpKey } from '../runtime/records';
 import { TaskLog, TransactionRequest, TransactionResult } from '../runtime/task-log';
 import { isFenced, isRetriable } from './kafka-connection';
-import { fromKafkaMessage, toKafkaMessage } from './kafka-records';
+import { ProduceResult, fromKafkaMessage, recordPositions, toKafkaMessage } from './kafka-records';
 import { taskPartitionAssigner } from './task-assigner';
+import { backoff, sleep } from '../util/sleep';
 
 export class TaskFencedError extends StreamsError {
   constructor(taskId: string, transactionalId: string, cause: unknown) {
@@ -14,7 +15,6 @@ export class TaskFencedError extends StreamsError {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const describeErr = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export interface KafkaTaskLogOptions {
@@ -104,7 +104,7 @@ export class KafkaTaskLog implements TaskLog {
       } catch (err) {
         if (isFenced(err)) throw new TaskFencedError(this.opts.taskId, this.opts.groupId, err);
         if (!isRetriable(err) || attempt >= 10) throw err;
-        await sleep(Math.min(2000, 50 * 2 ** attempt));
+        await sleep(backoff(attempt, 50, 2000));
       }
     }
   }
@@ -164,20 +164,10 @@ export class KafkaTaskLog implements TaskLog {
   }
 }
 
-/** Per-record offsets (kafkajs reports a base offset per partition; records of a partition keep their order). */
-function positionsOf(taskId: string, tx: TransactionRequest, meta: Array<{ topicName: string; partition: number; baseOffset?: string }>): TransactionResult {
-  const base = new Map(meta.map((m) => [`${m.topicName}-${m.partition}`, Number(m.baseOffset)]));
-  const seen = new Map<string, number>();
-  const positions = tx.records.map((r) => {
-    const key = `${r.topic}-${r.partition}`;
-    const index = seen.get(key) ?? 0;
-    seen.set(key, index + 1);
-    const b = base.get(key);
-    if (b === undefined || Number.isNaN(b)) throw new StreamsError(`task ${taskId}: no produce result for ${key}`, { code: 'COMMIT_PROTOCOL' });
-    return { partition: r.partition, offset: b + index };
-  });
-  // Each partition written in the transaction ends with its commit marker, one offset after its last record.
+/** Per-record offsets, and each written partition's end after the commit marker that follows its last record. */
+function positionsOf(taskId: string, tx: TransactionRequest, meta: ProduceResult[]): TransactionResult {
+  const positions = recordPositions(tx.records, meta, `task ${taskId}`);
   const endOffsets: Record<string, number> = {};
-  for (const [key, count] of seen) endOffsets[key] = base.get(key)! + count + 1;
+  tx.records.forEach((r, i) => (endOffsets[`${r.topic}-${r.partition}`] = positions[i].offset + 2));
   return { positions, endOffsets };
 }

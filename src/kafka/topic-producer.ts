@@ -4,7 +4,7 @@ import { Serde } from '../serde/serde';
 import { StreamsError } from '../errors/streams-error';
 import { partitionForKey } from '../runtime/murmur2';
 import { OutgoingRecord } from '../runtime/records';
-import { toKafkaMessage } from './kafka-records';
+import { recordPositions, toKafkaMessage } from './kafka-records';
 
 export interface ProducerRecord<K, V> {
   key?: K;
@@ -115,13 +115,7 @@ export class TopicProducer<K, V> {
 
   private async sendEncoded(encoded: OutgoingRecord[]): Promise<Array<{ partition: number; offset: number }>> {
     const meta = await this.producer.send({ topic: this.encoder.topic, acks: -1, messages: encoded.map(toKafkaMessage) });
-    const base = new Map(meta.map((m) => [m.partition, Number(m.baseOffset)]));
-    const seen = new Map<number, number>();
-    return encoded.map((r) => {
-      const i = seen.get(r.partition) ?? 0;
-      seen.set(r.partition, i + 1);
-      return { partition: r.partition, offset: (base.get(r.partition) ?? NaN) + i };
-    });
+    return recordPositions(encoded, meta, `producer for ${this.encoder.topic}`);
   }
 
   close(): Promise<void> {

@@ -11,5 +11,3 @@ export type Envelope =
   | { kind: 'record'; record: StreamRecord<unknown, unknown> }
   | { kind: 'output'; output: OutgoingRecord }
   | { kind: 'failure'; stage: FailureStage; node: string; error: StreamsError; source: LogRecord };
-
-export const recordEnvelope = (record: StreamRecord<unknown, unknown>): Envelope => ({ kind: 'record', record });

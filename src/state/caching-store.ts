@@ -3,9 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { Entry, KeyRange, WriteOp } from './key-value-store';
 import { ByteStoreLayer, StoreFlush } from './store-layer';
 
-// latin1: one code unit per byte, so string order is byte order (same trick as the in-memory store).
-const toKey = (b: Buffer) => b.toString('latin1');
-const fromKey = (s: string) => Buffer.from(s, 'latin1');
+import { ABOVE_ALL_KEYS, fromKey, toKey } from './byte-keys';
 
 const ABSENT = Buffer.alloc(0); // a cached "no such key" (lru-cache cannot hold undefined)
 
@@ -61,7 +59,7 @@ export class CachingStore {
    */
   async range(range: KeyRange = {}): Promise<Entry[]> {
     const low = range.gte ? toKey(range.gte) : '';
-    const high = range.lt ? toKey(range.lt) : '\uffff';
+    const high = range.lt ? toKey(range.lt) : ABOVE_ALL_KEYS;
     const overlay: Array<[string, Buffer | null]> = [];
     this.dirty.forRange(low, high, false, (k, v) => {
       overlay.push([k, v]);

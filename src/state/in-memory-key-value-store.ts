@@ -2,9 +2,7 @@ import BTree from 'sorted-btree';
 import { Entry, KeyRange, KeyValueStore, WriteOp } from './key-value-store';
 import { StreamsError } from '../errors/streams-error';
 
-// Keys are held as latin1 strings: one code unit per byte, so JS string order is exactly byte order.
-const toKey = (b: Buffer) => b.toString('latin1');
-const fromKey = (s: string) => Buffer.from(s, 'latin1');
+import { ABOVE_ALL_KEYS, fromKey, toKey } from './byte-keys';
 
 /** A sorted in-memory byte store. Stands in for a task's RocksDB in tests and dev mode. */
 export class InMemoryKeyValueStore implements KeyValueStore {
@@ -23,9 +21,8 @@ export class InMemoryKeyValueStore implements KeyValueStore {
     const low = range.gte ? toKey(range.gte) : this.tree.minKey();
     if (low === undefined) return out;
     const high = range.lt ? toKey(range.lt) : undefined;
-    // Latin1 keys never contain U+FFFF, so it bounds an open-ended range.
     const limit = range.limit ?? Infinity;
-    this.tree.forRange(low, high ?? '\uffff', false, (k, v) => {
+    this.tree.forRange(low, high ?? ABOVE_ALL_KEYS, false, (k, v) => {
       if (out.length >= limit) return { break: true };
       out.push({ key: fromKey(k), value: v });
     });
