@@ -8,7 +8,8 @@ import { SourceOffset, TaskLog } from './task-log';
 export type CommitState = 'started' | 'prepared' | 'complete' | 'failed';
 
 /** Named places in a commit where tests inject a crash. */
-export type CommitPoint = 'before-transaction' | 'after-transaction' | 'after-store-write';
+export const COMMIT_POINTS = ['before-transaction', 'after-transaction', 'after-store-write'] as const;
+export type CommitPoint = (typeof COMMIT_POINTS)[number];
 export type FaultInjector = (point: CommitPoint) => void;
 
 export interface CommittedRecord {

@@ -1,2 +1,2 @@
-export { TopologyTestDriver, TestInputTopic, TestOutputTopic, OutputRecord, DriverOptions, SimulatedCrash } from './topology-test-driver';
+export { TopologyTestDriver, TestInputTopic, TestOutputTopic, OutputRecord, DriverOptions, SimulatedCrash, FaultPoint, FAULT_POINTS } from './topology-test-driver';
 export { InMemoryLog } from './in-memory-log';

@@ -4,7 +4,11 @@ import { Topology, TaskId } from '../dsl/topology';
 import { SinkNode, SourceNode } from '../dsl/nodes';
 import { Serde } from '../serde/serde';
 import { StreamsError } from '../errors/streams-error';
-import { CommitPoint } from '../runtime/commit';
+import { COMMIT_POINTS, CommitPoint } from '../runtime/commit';
+
+/** Where `failNext` can kill a task: while processing its batch, or at a point inside the commit. */
+export type FaultPoint = CommitPoint | 'processing';
+export const FAULT_POINTS: readonly FaultPoint[] = ['processing', ...COMMIT_POINTS];
 import { partitionForKey } from '../runtime/murmur2';
 import { LogRecord } from '../runtime/records';
 import { Task } from '../runtime/task';
@@ -153,7 +157,7 @@ export class TopologyTestDriver {
   }
 
   /** Makes the task's next batch die at `point` (inside the commit), as a process killed there would. */
-  failNext(taskId: string, point: CommitPoint | 'processing'): void {
+  failNext(taskId: string, point: FaultPoint): void {
     this.slot(taskId).fault = { point };
   }
 

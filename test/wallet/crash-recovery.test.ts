@@ -6,9 +6,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommitPoint } from '../../src/runtime/commit';
 import { Logger } from '../../src/runtime/logger';
-import { DriverOptions, TopologyTestDriver } from '../../src/testing';
+import { DriverOptions, FAULT_POINTS, FaultPoint, TopologyTestDriver } from '../../src/testing';
 import { TOPICS, wallet } from '../../topology/wallet';
 import { TransferRequest } from '../../topology/wallet-types';
 import {
@@ -25,8 +24,8 @@ import {
   transfer,
 } from './wallet-test-helpers';
 
-type Point = CommitPoint | 'processing';
-const POINTS: Point[] = ['processing', 'before-transaction', 'after-transaction', 'after-store-write'];
+type Point = FaultPoint;
+const POINTS = FAULT_POINTS;
 /** Points after which the batch's log transaction is visible (outputs, changelog records and source offsets). */
 const COMMITTED_AT: Record<Point, boolean> = { processing: false, 'before-transaction': false, 'after-transaction': true, 'after-store-write': true };
 

@@ -6,8 +6,7 @@
 import { strict as assert } from 'node:assert';
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
-import { CommitPoint } from '../../src/runtime/commit';
-import { TopologyTestDriver } from '../../src/testing';
+import { FAULT_POINTS, FaultPoint, TopologyTestDriver } from '../../src/testing';
 import { TOPICS, wallet } from '../../topology/wallet';
 import { TransferRequest } from '../../topology/wallet-types';
 import {
@@ -23,8 +22,8 @@ import {
   transfer,
 } from './wallet-test-helpers';
 
-type Point = CommitPoint | 'processing';
-const POINTS: Point[] = ['processing', 'before-transaction', 'after-transaction', 'after-store-write'];
+type Point = FaultPoint;
+const POINTS = FAULT_POINTS;
 
 /** One step of a program, in the readable form fast-check prints for a counterexample. */
 type Step =
