@@ -74,9 +74,14 @@ export function registerWalletCommands(cli: Argv): Argv {
         const driver = await TopologyTestDriver.create(topology, { partitions: args.partitions, stateDir: args.stateDir, onReport: print, logger: createLogger('topology-dev') });
         const input = driver.inputTopic<string, TransferRequest>(topics.transferRequest);
         const balances = driver.outputTopic<string, Balance>(topics.balance);
+        const latest = new Map<string, Balance>();
         const server = createTransferServer({
           publish: async (t) => void (await input.pipe(t.request_id, t)),
-          getBalance: (account) => balances.readLatest().get(account),
+          // Fold in only what was committed since the last look, not the whole topic on every GET.
+          getBalance: (account) => {
+            for (const r of balances.readNew()) latest.set(r.key, r.value);
+            return latest.get(account);
+          },
           logger: createLogger('topology-dev-http'),
         });
         const at = await listen(server, args.http);
