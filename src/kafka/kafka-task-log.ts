@@ -116,9 +116,10 @@ export class KafkaTaskLog implements TaskLog {
    */
   async read(tp: TopicPartition, from: number, to: number, onBatch: (records: LogRecord[]) => Promise<void>): Promise<void> {
     if (from >= to) return;
+    // Its own group per restore: a killed restore must not hold up the next one for a session timeout.
+    const groupId = `${this.opts.groupId}-restore-${randomUUID().slice(0, 8)}`;
     const consumer = this.opts.kafka.consumer({
-      // Its own group per restore: a killed restore must not hold up the next one for a session timeout.
-      groupId: `${this.opts.groupId}-restore-${randomUUID().slice(0, 8)}`,
+      groupId,
       partitionAssigners: [taskPartitionAssigner(tp.partition)],
       readUncommitted: false,
       maxWaitTimeInMs: 200,
@@ -159,6 +160,7 @@ export class KafkaTaskLog implements TaskLog {
       await done;
     } finally {
       await consumer.disconnect().catch(() => undefined);
+      await this.opts.admin.deleteGroups([groupId]).catch(() => undefined); // empty now; don't leave it listed
     }
     this.logger.debug({ tp: tpKey(tp), from, to }, 'changelog read');
   }

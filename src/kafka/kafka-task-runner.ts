@@ -41,6 +41,7 @@ export class KafkaTaskRunner {
   private task?: Task;
   /** Held from opening until the Task owns it (so a failed start still releases the RocksDB lock). */
   private storage?: KeyValueStore;
+  private instanceGroup?: string;
   private stopping = false;
   private failure?: unknown;
   private settle!: { resolve: () => void; reject: (e: unknown) => void };
@@ -106,8 +107,9 @@ export class KafkaTaskRunner {
     // The next offset to process per source topic: records below it (a fetch that raced the seek) are skipped, so
     // an instance never processes a record twice whatever kafkajs delivers.
     const positions = await task.startOffsets();
+    this.instanceGroup = `${this.groupId}-instance-${randomUUID().slice(0, 8)}`;
     this.consumer = this.kafka!.consumer({
-      groupId: `${this.groupId}-instance-${randomUUID().slice(0, 8)}`,
+      groupId: this.instanceGroup,
       partitionAssigners: [taskPartitionAssigner(task.context.partition)],
       readUncommitted: false,
       maxWaitTimeInMs: this.opts.commitIntervalMs ?? 100,
@@ -157,6 +159,8 @@ export class KafkaTaskRunner {
     this.failure = err;
     // The consumer first: disconnect waits for the batch in flight, whose transaction then commits or aborts.
     await this.consumer?.disconnect().catch((e) => this.logger.warn({ err: String(e) }, 'consumer disconnect failed'));
+    // The instance's group holds no offsets (they are committed to <app>-<task>); remove it rather than leave it listed.
+    if (this.instanceGroup) await this.admin?.deleteGroups([this.instanceGroup]).catch(() => undefined);
     await this.producer?.disconnect().catch((e) => this.logger.warn({ err: String(e) }, 'producer disconnect failed'));
     await this.admin?.disconnect().catch(() => undefined);
     if (this.task) await this.task.close().catch((e) => this.logger.warn({ err: String(e) }, 'closing task state failed'));
