@@ -71,7 +71,7 @@ export function registerWalletCommands(cli: Argv): Argv {
         const topics = walletTopicsOf(topology);
         // The log lives in memory and starts empty, so state from an earlier run describes a history that is gone.
         rmSync(`${args.stateDir}/${topology.applicationId}`, { recursive: true, force: true });
-        const driver = await TopologyTestDriver.create(topology, { partitions: args.partitions, stateDir: args.stateDir, onReport: print, logger: createLogger('topology-dev') });
+        const driver = await TopologyTestDriver.create(topology, { partitions: args.partitions, stateDir: args.stateDir, onReport: print, logger: createLogger('topology-dev', 'warn') });
         const input = driver.inputTopic<string, TransferRequest>(topics.transferRequest);
         const balances = driver.outputTopic<string, Balance>(topics.balance);
         const latest = new Map<string, Balance>();
@@ -82,7 +82,8 @@ export function registerWalletCommands(cli: Argv): Argv {
             for (const r of balances.readNew()) latest.set(r.key, r.value);
             return latest.get(account);
           },
-          logger: createLogger('topology-dev-http'),
+          // Dev mode is for reading the balance lines: request logs only with LOG_LEVEL=info.
+          logger: createLogger('topology-dev-http', 'warn'),
         });
         const at = await listen(server, args.http);
         process.stderr.write(`wallet dev mode: transfer API on http://${at.host}:${at.port}; tasks ${driver.taskIds.join(' ')} on an in-memory log (nothing is kept after exit)\n`);

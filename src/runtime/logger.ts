@@ -16,7 +16,7 @@ export function childLogger(logger: Logger, bindings: object): Logger {
   return logger.child ? logger.child(bindings) : logger;
 }
 
-/** Structured logs to stderr (stdout carries the human report lines). LOG_LEVEL picks the level. */
-export function createLogger(name: string): Logger {
-  return pino({ name, level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
+/** Structured logs to stderr (stdout carries the human report lines). LOG_LEVEL overrides the level. */
+export function createLogger(name: string, defaultLevel = 'info'): Logger {
+  return pino({ name, level: process.env.LOG_LEVEL ?? defaultLevel }, pino.destination(2));
 }
