@@ -50,7 +50,7 @@ describe('wallet API on Kafka: serve, produce, consume', function () {
   });
 
   it('the README curl through `topology serve` and the four tasks: 201, balances readable, a retry applies once', async () => {
-    const tasks = spawnWalletTasks({ brokers, walletId, stateDir, tasks: ['payment-0', 'payment-1', 'accountant-0', 'accountant-1'], name: 'tasks' });
+    const tasks = spawnWalletTasks({ brokers, walletId, stateDir, tasks: ['payment-0', 'payment-1', 'accountant-0', 'accountant-1'], name: 'tasks', extraArgs: ['--metrics', '127.0.0.1:0'] });
     const { base } = await startServe(brokers, walletId);
     const post = () => fetch(`${base}/api/v1/transfers`, { method: 'POST', body: SEED, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 
@@ -72,6 +72,13 @@ describe('wallet API on Kafka: serve, produce, consume', function () {
     assert.deepEqual(balances.map((b) => `${b.value.account} ${b.value.balance.toFixed(2)}`).sort(), ['Alice -0.50', 'Bob 0.50']);
     assert.deepEqual(await (await fetch(`${base}/api/v1/accounts/Alice`)).json(), { account: 'Alice', balance: '-0.50', currency: 'USD' });
     assert.equal((await fetch(`${base}/api/v1/accounts/Nobody`)).status, 404);
+
+    // `run --metrics`: Prometheus text with the tasks' counters.
+    const metricsUrl = /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(tasks.stderr)?.[1];
+    assert.ok(metricsUrl, tasks.stderr.slice(-2000));
+    const metrics = await (await fetch(metricsUrl)).text();
+    assert.match(metrics, /streams_records_processed_total\{task="payment-1"\} 2/);
+    assert.match(metrics, /streams_records_produced_total\{task="accountant-1",topic="[^"]+\.balance"\} 2/);
   });
 
   it('answers 503 broker_unavailable when the transfer cannot be written, and writes nothing', async () => {
