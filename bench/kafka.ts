@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createKafka } from '../src/kafka/kafka-connection';
-import { createTopics } from '../src/kafka/topic-admin';
+import { createTopics, withAdmin } from '../src/kafka/topic-admin';
 import { TopicProducer } from '../src/kafka/topic-producer';
 import { buildWallet, walletTopics } from '../topology/wallet';
 import { TransferRequest } from '../topology/wallet-types';
@@ -36,7 +36,7 @@ export async function benchKafka(brokers: string, n: number, stateDir: string) {
   // Every run has its own topics (so runs never mix); they are deleted at the end.
   const fixture = join(ROOT, 'test', 'fixtures', 'isolated-wallet.ts');
   const kafka = createKafka([brokers], 'bench');
-  await createTopics(kafka, topology.topics());
+  await withAdmin(kafka, (admin) => createTopics(admin, topology.topics()));
   // The API alone first (its transfers wait in the topic): with the tasks running it would share the two cores.
   const apiRequests = Math.min(n, 2000);
   const api = await benchApi(fixture, env, apiRequests);

@@ -18,7 +18,7 @@ export { TypedStore } from './state/typed-store';
 export { KafkaTaskRunner, KafkaTaskRunnerOptions } from './kafka/kafka-task-runner';
 export { TopicProducer, TopicEncoder, createProducer, ProducerRecord } from './kafka/topic-producer';
 export { TopicView } from './kafka/topic-view';
-export { createTopics, requireTopics, inspectTopics } from './kafka/topic-admin';
+export { createTopics, requireTopics, inspectTopics, withAdmin } from './kafka/topic-admin';
 export { createKafka, parseBrokers } from './kafka/kafka-connection';
 export { createTransferServer, listen, validateTransfer } from './http';
 export { parseDuration, Duration } from './util/duration';

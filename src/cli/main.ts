@@ -1,7 +1,7 @@
 import yargs, { Argv } from 'yargs';
 import { StreamsError } from '../errors/streams-error';
 import { createKafka, parseBrokers } from '../kafka/kafka-connection';
-import { createTopics } from '../kafka/topic-admin';
+import { createTopics, withAdmin } from '../kafka/topic-admin';
 import { createLogger } from '../runtime/logger';
 import { DEFAULT_TOPOLOGY, loadTopology } from './load-topology';
 import { TaskSupervisor, describe as describeError } from './run-command';
@@ -39,7 +39,7 @@ export function buildCli(argv: string[]) {
         const topology = loadTopology(args.topology);
         const partitions = args.partitions ?? topology.defaultPartitions;
         const kafka = createKafka(parseBrokers(args.brokers), `${topology.applicationId}-admin`);
-        const { created, existing } = await createTopics(kafka, topology.topics(partitions), args.replicationFactor);
+        const { created, existing } = await withAdmin(kafka, (admin) => createTopics(admin, topology.topics(partitions), args.replicationFactor));
         for (const t of created) process.stdout.write(`created ${t}\n`);
         for (const t of existing) process.stdout.write(`exists  ${t}\n`);
       },

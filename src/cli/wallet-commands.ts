@@ -1,9 +1,9 @@
 import { createReadStream, rmSync } from 'node:fs';
 import { Argv } from 'yargs';
 import { createKafka, parseBrokers } from '../kafka/kafka-connection';
-import { TopicEncoder, TopicProducer } from '../kafka/topic-producer';
+import { TopicEncoder, TopicProducer, topicSerdes } from '../kafka/topic-producer';
 import { TopicView } from '../kafka/topic-view';
-import { requireTopics } from '../kafka/topic-admin';
+import { requireTopics, withAdmin } from '../kafka/topic-admin';
 import { toKafkaMessage } from '../kafka/kafka-records';
 import { allPartitionsAssigner } from '../kafka/task-assigner';
 import { createTransferServer, listen } from '../http/transfer-server';
@@ -43,9 +43,9 @@ export function registerWalletCommands(cli: Argv): Argv {
         const logger = createLogger('topology-serve');
         // Few retries: a client waiting on a dead broker should get its 503 in seconds, not minutes.
         const kafka = createKafka(parseBrokers(args.brokers), `${topology.applicationId}-serve`, logger, { retries: 2 });
-        await requireTopics(kafka, topology.topics(partitions).filter((t) => t.name === topics.transferRequest || t.name === topics.balance));
+        await withAdmin(kafka, (admin) => requireTopics(admin, topology.topics(partitions).filter((t) => t.name === topics.transferRequest || t.name === topics.balance)));
         const producer = await TopicProducer.connect<string, TransferRequest>(kafka, topology, topics.transferRequest, { key: (t) => t.request_id, partitions });
-        const view = await TopicView.start<string, Balance>(kafka, topics.balance, balanceSerdes(topology, topics.balance), { keepCurrent: newerVersion, groupPrefix: `${topology.applicationId}-serve-view`, logger });
+        const view = await TopicView.start<string, Balance>(kafka, topics.balance, topicSerdes(topology, topics.balance), { keepCurrent: newerVersion, groupPrefix: `${topology.applicationId}-serve-view`, logger });
         const server = createTransferServer({
           publish: async (t) => void (await producer.sendOne({ value: t })),
           getBalance: (account) => view.get(account),
@@ -107,7 +107,7 @@ export function registerWalletCommands(cli: Argv): Argv {
         const codec = jsonCodec(topology, args.topic);
         const encoder = new TopicEncoder<unknown, unknown>(topology, args.topic, undefined, partitions);
         const kafka = createKafka(parseBrokers(args.brokers), `${topology.applicationId}-produce`);
-        await requireTopics(kafka, topology.topics(partitions).filter((t) => t.name === args.topic));
+        await withAdmin(kafka, (admin) => requireTopics(admin, topology.topics(partitions).filter((t) => t.name === args.topic)));
         const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
         await producer.connect();
         const isTransfers = args.topic === walletTopicsOf(topology).transferRequest;
@@ -179,10 +179,6 @@ export function registerWalletCommands(cli: Argv): Argv {
         await consumer.disconnect();
       },
     );
-}
-
-function balanceSerdes(topology: import('../dsl/topology').Topology, topic: string) {
-  return jsonCodec(topology, topic).serdes;
 }
 
 function transferFromJson(json: unknown): TransferRequest {

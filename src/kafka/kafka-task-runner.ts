@@ -66,9 +66,9 @@ export class KafkaTaskRunner {
     const id = topology.task(taskId, partitions);
     try {
       this.kafka = createKafka(this.opts.brokers, this.groupId, this.logger);
-      await requireTopics(this.kafka, topology.topics(partitions));
       this.admin = this.kafka.admin();
       await this.admin.connect();
+      await requireTopics(this.admin, topology.topics(partitions));
       // Registering the transactional id first (log.fence) fences any older instance and aborts its open transaction,
       // so changelogs and committed offsets are final (nothing pending, no other writer) before we read them.
       this.producer = this.kafka.producer({ transactionalId: this.groupId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000 });

@@ -1,4 +1,4 @@
-import { Kafka } from 'kafkajs';
+import { Admin, Kafka } from 'kafkajs';
 import { TopicSpec } from '../dsl/topology';
 import { StreamsError } from '../errors/streams-error';
 
@@ -8,26 +8,31 @@ export interface TopicCheck {
   ok: TopicSpec[];
 }
 
-/** Compares what the topology needs with what the cluster has. */
-export async function inspectTopics(kafka: Kafka, specs: TopicSpec[]): Promise<TopicCheck> {
+/** Runs `fn` with a connected admin client, disconnecting it afterwards. */
+export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const present = specs.filter((s) => existing.has(s.name));
-    const metadata = present.length ? await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) }) : { topics: [] };
-    const counts = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
-    const check: TopicCheck = { missing: [], misPartitioned: [], ok: [] };
-    for (const spec of specs) {
-      const actual = counts.get(spec.name);
-      if (actual === undefined) check.missing.push(spec);
-      else if (actual !== spec.partitions) check.misPartitioned.push({ spec, actual });
-      else check.ok.push(spec);
-    }
-    return check;
+    return await fn(admin);
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Compares what the topology needs with what the cluster has. */
+export async function inspectTopics(admin: Admin, specs: TopicSpec[]): Promise<TopicCheck> {
+  const existing = new Set(await admin.listTopics());
+  const present = specs.filter((s) => existing.has(s.name));
+  const metadata = present.length ? await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) }) : { topics: [] };
+  const counts = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+  const check: TopicCheck = { missing: [], misPartitioned: [], ok: [] };
+  for (const spec of specs) {
+    const actual = counts.get(spec.name);
+    if (actual === undefined) check.missing.push(spec);
+    else if (actual !== spec.partitions) check.misPartitioned.push({ spec, actual });
+    else check.ok.push(spec);
+  }
+  return check;
 }
 
 export function describeProblems(check: TopicCheck): string[] {
@@ -38,8 +43,8 @@ export function describeProblems(check: TopicCheck): string[] {
 }
 
 /** Refuses to run against a cluster whose topics do not match the topology (records would land in wrong tasks). */
-export async function requireTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
-  const problems = describeProblems(await inspectTopics(kafka, specs));
+export async function requireTopics(admin: Admin, specs: TopicSpec[]): Promise<void> {
+  const problems = describeProblems(await inspectTopics(admin, specs));
   if (problems.length > 0) {
     throw new StreamsError(`the cluster does not match the topology:\n  ${problems.join('\n  ')}\nrun \`topology topics create\` first`, { code: 'TOPICS_MISMATCH' });
   }
@@ -49,14 +54,12 @@ export async function requireTopics(kafka: Kafka, specs: TopicSpec[]): Promise<v
  * Creates every missing topic with its partition count and cleanup policy (changelogs compacted). Idempotent; an
  * existing topic with another partition count is an error, since repartitioning would move keys between tasks.
  */
-export async function createTopics(kafka: Kafka, specs: TopicSpec[], replicationFactor = 1): Promise<{ created: string[]; existing: string[] }> {
-  const check = await inspectTopics(kafka, specs);
+export async function createTopics(admin: Admin, specs: TopicSpec[], replicationFactor = 1): Promise<{ created: string[]; existing: string[] }> {
+  const check = await inspectTopics(admin, specs);
   if (check.misPartitioned.length > 0) {
     throw new StreamsError(describeProblems({ ...check, missing: [] }).join('\n'), { code: 'TOPICS_MISMATCH' });
   }
   if (check.missing.length > 0) {
-    const admin = kafka.admin();
-    await admin.connect();
     try {
       await admin.createTopics({
         waitForLeaders: true,
@@ -69,10 +72,8 @@ export async function createTopics(kafka: Kafka, specs: TopicSpec[], replication
       });
     } catch (err) {
       // A concurrent creator is fine as long as the result matches.
-      const again = await inspectTopics(kafka, specs);
+      const again = await inspectTopics(admin, specs);
       if (again.missing.length > 0 || again.misPartitioned.length > 0) throw err;
-    } finally {
-      await admin.disconnect();
     }
   }
   return { created: check.missing.map((s) => s.name), existing: check.ok.map((s) => s.name) };

@@ -40,10 +40,6 @@ export class Commit {
     private readonly faults?: FaultInjector,
   ) {}
 
-  get status(): CommitState {
-    return this.state;
-  }
-
   prepare(): void {
     this.expect('started');
     this.flushed = this.taskState.flush(this.timestamp);

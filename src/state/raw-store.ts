@@ -17,8 +17,11 @@ export class RawStore implements ByteStoreLayer {
     this.end = prefixEnd(this.prefix);
   }
 
+  /** Every store's keys start with this (the checkpoint's do not). */
+  static readonly ALL_STORES_PREFIX = Buffer.from('s\u0000', 'latin1');
+
   static prefixOf(name: string): Buffer {
-    return Buffer.from(`s\u0000${name}\u0000`, 'utf8');
+    return Buffer.concat([RawStore.ALL_STORES_PREFIX, Buffer.from(`${name}\u0000`, 'utf8')]);
   }
 
   toStorageKey(key: Buffer): Buffer {

@@ -20,7 +20,6 @@ export interface ChangelogReader {
   read(tp: TopicPartition, from: number, to: number, onBatch: (records: LogRecord[]) => Promise<void>): Promise<void>;
 }
 
-const STORE_DATA_PREFIX = Buffer.from('s\u0000', 'latin1');
 
 /**
  * All state of one task: its stores (layered: cache → change-logging → raw), all kept in one byte store together
@@ -49,7 +48,7 @@ export class TaskState {
     const bytes = await storage.get(CHECKPOINT_KEY);
     if (bytes === undefined) {
       // No checkpoint means no trustworthy state: data without one cannot be placed against the changelog.
-      const stale = await storage.range({ gte: STORE_DATA_PREFIX, lt: prefixEnd(STORE_DATA_PREFIX) });
+      const stale = await storage.range({ gte: RawStore.ALL_STORES_PREFIX, lt: prefixEnd(RawStore.ALL_STORES_PREFIX) });
       if (stale.length > 0) await storage.write(stale.map((e) => ({ key: e.key, value: null })));
     }
     const checkpoint = bytes === undefined ? emptyCheckpoint() : decodeCheckpoint(bytes, where);
