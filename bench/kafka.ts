@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { createKafka } from '../src/kafka/kafka-connection';
 import { createTopics, withAdmin } from '../src/kafka/topic-admin';
 import { TopicProducer } from '../src/kafka/topic-producer';
-import { buildWallet, walletTopics } from '../topology/wallet';
-import { TransferRequest } from '../topology/wallet-types';
+import { buildWallet, walletTopics } from '../topology/wallet/topology';
+import { TransferRequest } from '../topology/wallet/types';
 import { transfers } from './workload';
 
 const ROOT = join(__dirname, '..');

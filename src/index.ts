@@ -3,22 +3,25 @@
  * Public API; the in-memory test driver is in the `topology-streams/testing` entry.
  */
 export * from './dsl';
-export * from './errors';
+export * from './core/errors';
 export * from './serde';
-export { StreamRecord, KeyValue, LogRecord, OutgoingRecord, TopicPartition, Headers } from './runtime/records';
+export { StreamRecord, KeyValue, LogRecord, OutgoingRecord, TopicPartition, Headers } from './core/records';
 export { partitionForKey, murmur2 } from './runtime/murmur2';
 export { Task, TaskOptions, BatchOutcome } from './runtime/task';
 export { TaskLog, TransactionRequest, TransactionResult, SourceOffset } from './runtime/task-log';
 export { CommitPoint, CommitState } from './runtime/commit';
-export { Logger, createLogger } from './runtime/logger';
+export { Logger, createLogger } from './core/logger';
 export { KeyValueStore, WriteOp, Entry, KeyRange } from './state/key-value-store';
 export { InMemoryKeyValueStore } from './state/in-memory-key-value-store';
 export { RocksDbKeyValueStore } from './state/rocksdb-key-value-store';
 export { TypedStore } from './state/typed-store';
 export { KafkaTaskRunner, KafkaTaskRunnerOptions } from './kafka/kafka-task-runner';
-export { TopicProducer, TopicEncoder, createProducer, ProducerRecord } from './kafka/topic-producer';
+export { TopicProducer, TopicEncoder, createProducer, ProducerRecord, topicSerdes } from './kafka/topic-producer';
 export { TopicView } from './kafka/topic-view';
 export { createTopics, requireTopics, inspectTopics, withAdmin } from './kafka/topic-admin';
 export { createKafka, parseBrokers } from './kafka/kafka-connection';
-export { createTransferServer, listen, validateTransfer } from './http';
-export { parseDuration, Duration } from './util/duration';
+export { parseDuration, Duration } from './core/duration';
+// For apps that extend the `topology` CLI: a topology module's `cli` export (see README, "Writing a topology").
+export { defineCliCommand } from './cli/plugin';
+export type { CliPlugin, CliCommand, CliContext, CommonCliArgs } from './cli/plugin';
+export { listen } from './cli/listen';

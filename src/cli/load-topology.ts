@@ -1,23 +1,80 @@
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Topology } from '../dsl/topology';
-import { StreamsError } from '../errors/streams-error';
+import { StreamsError } from '../core/errors/streams-error';
+import { findUp } from '../core/find-up';
+import type { CliPlugin } from './plugin';
 
-export const DEFAULT_TOPOLOGY = resolve(__dirname, '../../topology/wallet.ts');
+/** A loaded topology module: its topology and its CLI plugin (empty when it exports no `cli`). */
+export interface TopologyModule {
+  file: string;
+  topology: Topology;
+  cli: CliPlugin;
+}
+
+const loadFailed = (message: string, cause?: unknown) => new StreamsError(message, { code: 'TOPOLOGY_LOAD_FAILED', cause });
+
+/** The `"topology"` field of a package.json, resolved against its folder; undefined without one. */
+function topologyField(packageJson: string): string | undefined {
+  let field: unknown;
+  try {
+    field = (JSON.parse(readFileSync(packageJson, 'utf8')) as { topology?: unknown }).topology;
+  } catch (err) {
+    throw loadFailed(`cannot read ${packageJson}: ${err instanceof Error ? err.message : err}`, err);
+  }
+  if (field === undefined) return undefined;
+  if (typeof field !== 'string' || field === '') throw loadFailed(`${packageJson}: "topology" must be a file path`);
+  return resolve(dirname(packageJson), field);
+}
+
+/** The nearest package.json in `from` or above, or undefined. */
+function nearestPackageJson(from: string): string | undefined {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'package.json');
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The topology used without `--topology`: the `"topology"` field of the project's package.json (the nearest one
+ * above the working directory), else the one of this package (the app it ships with).
+ */
+export function defaultTopologyFile(cwd: string = process.cwd()): string {
+  const project = nearestPackageJson(cwd);
+  const file = (project && topologyField(project)) ?? topologyField(findUp('package.json', __dirname));
+  if (!file) throw loadFailed('no topology given: pass --topology FILE, or set "topology" in package.json');
+  return file;
+}
+
+function isPlugin(value: unknown): value is CliPlugin {
+  if (typeof value !== 'object' || value === null) return false;
+  const { commands, produceValue } = value as Record<string, unknown>;
+  const commandOk = (c: unknown) =>
+    typeof c === 'object' && c !== null && typeof (c as Record<string, unknown>).command === 'string' && typeof (c as Record<string, unknown>).handler === 'function';
+  return (commands === undefined || (Array.isArray(commands) && commands.every(commandOk))) && (produceValue === undefined || typeof produceValue === 'function');
+}
 
 /**
  * Loads a topology module (TypeScript works: the CLI runs under tsx). The module exports a built Topology as
- * `default`, `topology`, or any other name.
+ * `default`, `topology`, or any other name, and optionally a `CliPlugin` as `cli`.
  */
-export function loadTopology(file: string = DEFAULT_TOPOLOGY): Topology {
+export function loadTopologyModule(file: string = defaultTopologyFile()): TopologyModule {
   const path = resolve(file);
   let mod: Record<string, unknown>;
   try {
     mod = require(path);
   } catch (err) {
-    throw new StreamsError(`cannot load topology file ${path}: ${err instanceof Error ? err.message : err}`, { code: 'TOPOLOGY_LOAD_FAILED', cause: err });
+    throw loadFailed(`cannot load topology file ${path}: ${err instanceof Error ? err.message : err}`, err);
   }
   const candidates = [mod.default, mod.topology, ...Object.values(mod)];
-  const found = candidates.find((c): c is Topology => c instanceof Topology);
-  if (!found) throw new StreamsError(`${path} exports no Topology (export one built with defineTopology)`, { code: 'TOPOLOGY_LOAD_FAILED' });
-  return found;
+  const topology = candidates.find((c): c is Topology => c instanceof Topology);
+  if (!topology) throw loadFailed(`${path} exports no Topology (export one built with defineTopology)`);
+  if (mod.cli !== undefined && !isPlugin(mod.cli)) {
+    throw loadFailed(`${path}: the "cli" export is not a CliPlugin ({ commands?: [{ command, describe, builder?, handler }], produceValue? })`);
+  }
+  return { file: path, topology, cli: (mod.cli as CliPlugin | undefined) ?? {} };
+}
+
+export function loadTopology(file?: string): Topology {
+  return loadTopologyModule(file).topology;
 }

@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { StreamsError } from '../errors/streams-error';
+import { StreamsError } from '../core/errors/streams-error';
 import { ProducerRecord, TopicEncoder } from '../kafka/topic-producer';
-import { OutgoingRecord } from '../runtime/records';
+import { OutgoingRecord } from '../core/records';
 import { JsonCodec } from './json-codec';
 
 export interface LineProblem {

@@ -1,9 +1,9 @@
 import { Topology } from '../dsl/topology';
-import { StreamsError } from '../errors/streams-error';
+import { StreamsError } from '../core/errors/streams-error';
 import { KafkaTaskRunner } from '../kafka/kafka-task-runner';
 import { TaskFencedError } from '../kafka/kafka-task-log';
-import { Logger } from '../runtime/logger';
-import { backoff, sleep } from '../util/sleep';
+import { Logger } from '../core/logger';
+import { backoff, sleep } from '../core/sleep';
 import { StreamsMetrics } from '../runtime/metrics';
 
 export interface RunOptions {
@@ -14,7 +14,9 @@ export interface RunOptions {
   partitions: number;
   logger: Logger;
   maxBatchSize?: number;
+  maxBatchBytes?: number;
   commitIntervalMs?: number;
+  reportLines?: boolean;
   /** Restarts of one task after a transient failure before the process gives up. */
   maxRestarts?: number;
   print?: (line: string) => void;

@@ -1,5 +1,5 @@
 import { Server, createServer } from 'node:http';
-import { listen } from '../http/transfer-server';
+import { listen } from './listen';
 import { StreamsMetrics } from '../runtime/metrics';
 
 /** GET /metrics in Prometheus text format; loopback by default like every server here. */

@@ -1,5 +1,5 @@
-import { StreamsError } from '../errors/streams-error';
-import { LogRecord } from '../runtime/records';
+import { StreamsError } from '../core/errors/streams-error';
+import { LogRecord } from '../core/records';
 
 /** Where a record failed: decoding its bytes, in a user function, or encoding an output. */
 export type FailureStage = 'deserialization' | 'processing' | 'production';

@@ -1,7 +1,7 @@
 import { Serde } from '../serde/serde';
-import { KeyValue, StreamRecord } from '../runtime/records';
-import { Duration, parseDuration } from '../util/duration';
-import { TopologyError } from '../errors/topology-error';
+import { KeyValue, StreamRecord } from '../core/records';
+import { Duration, parseDuration } from '../core/duration';
+import { TopologyError } from '../core/errors/topology-error';
 import { ProcessorApi, TopologyNode } from './nodes';
 import type { SubTopologyBuilder } from './sub-topology-builder';
 

@@ -1,5 +1,5 @@
 import { Serde } from '../serde/serde';
-import { KeyValue, StreamRecord } from '../runtime/records';
+import { KeyValue, StreamRecord } from '../core/records';
 import { TypedStore } from '../state/typed-store';
 
 /** What user functions of a `process` node get besides the record. */

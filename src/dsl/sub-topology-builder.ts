@@ -1,5 +1,5 @@
 import { Serde } from '../serde/serde';
-import { TopologyError } from '../errors/topology-error';
+import { TopologyError } from '../core/errors/topology-error';
 import { KStream } from './kstream';
 import { StoreDefinition, TopologyNode } from './nodes';
 import type { TopologyBuilder } from './topology-builder';

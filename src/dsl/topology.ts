@@ -1,7 +1,7 @@
 import { ErrorHandling, usesDeadLetters } from './error-handling';
 import { SinkNode, SourceNode, StoreDefinition, TopologyNode, changelogTopicFor } from './nodes';
-import { StreamsError } from '../errors/streams-error';
-import { TopologyError } from '../errors/topology-error';
+import { StreamsError } from '../core/errors/streams-error';
+import { TopologyError } from '../core/errors/topology-error';
 
 export type TopicRole = 'source' | 'sink' | 'changelog' | 'dead-letter';
 

@@ -1,4 +1,4 @@
-import { TopologyError } from '../errors/topology-error';
+import { TopologyError } from '../core/errors/topology-error';
 import { ErrorHandling, usesDeadLetters } from './error-handling';
 import { SourceNode, changelogTopicFor } from './nodes';
 import type { TopologyBuilder } from './topology-builder';

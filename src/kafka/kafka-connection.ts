@@ -1,5 +1,5 @@
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
-import { Logger, silentLogger } from '../runtime/logger';
+import { Logger, silentLogger } from '../core/logger';
 
 export const DEFAULT_BROKERS = 'localhost:9092';
 

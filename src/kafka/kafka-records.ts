@@ -1,6 +1,6 @@
 import { KafkaMessage, Message } from 'kafkajs';
-import { Headers, LogRecord, OutgoingRecord } from '../runtime/records';
-import { StreamsError } from '../errors/streams-error';
+import { Headers, LogRecord, OutgoingRecord } from '../core/records';
+import { StreamsError } from '../core/errors/streams-error';
 
 export function fromKafkaMessage(topic: string, partition: number, m: KafkaMessage): LogRecord {
   const headers: Headers = {};

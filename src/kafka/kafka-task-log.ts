@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Kafka, Producer } from 'kafkajs';
-import { StreamsError } from '../errors/streams-error';
-import { Logger, silentLogger } from '../runtime/logger';
-import { LogRecord, TopicPartition, tpKey } from '../runtime/records';
+import { StreamsError } from '../core/errors/streams-error';
+import { Logger, silentLogger } from '../core/logger';
+import { LogRecord, TopicPartition, tpKey } from '../core/records';
 import { TaskLog, TransactionRequest, TransactionResult } from '../runtime/task-log';
 import { isFenced, isRetriable } from './kafka-connection';
 import { ProduceResult, fromKafkaMessage, recordPositions, toKafkaMessage } from './kafka-records';
 import { taskPartitionAssigner } from './task-assigner';
-import { backoff, sleep } from '../util/sleep';
+import { backoff, sleep } from '../core/sleep';
 
 export class TaskFencedError extends StreamsError {
   constructor(taskId: string, transactionalId: string, cause: unknown) {

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import { Subscription } from 'rxjs';
 import { Topology } from '../dsl/topology';
-import { Logger, childLogger, silentLogger } from '../runtime/logger';
+import { Logger, childLogger, silentLogger } from '../core/logger';
 import { Task } from '../runtime/task';
+import { DEFAULT_BATCH_LIMITS, BatchLimits, taskLoop } from '../runtime/task-loop';
 import { StreamsMetrics } from '../runtime/metrics';
 import { openTaskStorage, taskStateDir } from '../state/open-task-storage';
 import { KeyValueStore } from '../state/key-value-store';
 import { createKafka } from './kafka-connection';
-import { fromKafkaMessage } from './kafka-records';
+import { KafkaBatchSource } from './kafka-batch-source';
 import { KafkaTaskLog } from './kafka-task-log';
 import { taskPartitionAssigner } from './task-assigner';
 import { requireTopics } from './topic-admin';
@@ -21,10 +23,14 @@ export interface KafkaTaskRunnerOptions {
   partitions?: number;
   logger?: Logger;
   onReport?: (line: string, taskId: string) => void;
-  /** Most records per transaction. */
+  /** Most records per transaction (a task that fell behind fills batches up to this). */
   maxBatchSize?: number;
-  /** How long the broker may hold a fetch to fill a batch; bounds the commit interval (Kafka Streams: 100 ms under EOS). */
+  /** Most key + value bytes per transaction. */
+  maxBatchBytes?: number;
+  /** How long an idle task waits for a first record; bounds the commit interval (Kafka Streams: 100 ms under EOS). */
   commitIntervalMs?: number;
+  /** Print the topology's report lines (`to(..., { report })`); on by default. */
+  reportLines?: boolean;
   metrics?: StreamsMetrics;
 }
 
@@ -38,12 +44,14 @@ export class KafkaTaskRunner {
   private admin?: Admin;
   private producer?: Producer;
   private consumer?: Consumer;
+  private source?: KafkaBatchSource;
+  private loop?: Subscription;
+  private loopDone?: Promise<void>;
   private task?: Task;
   /** Held from opening until the Task owns it (so a failed start still releases the RocksDB lock). */
   private storage?: KeyValueStore;
   private instanceGroup?: string;
   private stopping = false;
-  private failure?: unknown;
   private settle!: { resolve: () => void; reject: (e: unknown) => void };
   /** Settles when the runner stops: resolves on a clean stop, rejects with the error that stopped it. */
   readonly finished: Promise<void>;
@@ -79,7 +87,7 @@ export class KafkaTaskRunner {
       const storage = await openTaskStorage(dir, taskId, 30_000, this.logger);
       this.storage = storage;
       await log.fence();
-      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics });
+      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics, reportLines: this.opts.reportLines });
       const { restored } = await this.task.restore();
       this.logger.info({ restored, dir }, `task ${taskId} restored (${restored} changelog records replayed)`);
       await this.consume();
@@ -99,20 +107,27 @@ export class KafkaTaskRunner {
    * where the task's group `<app>-<task>` committed (transactions commit there, so `kafka-consumer-groups --describe
    * --group <app>-<task>` shows the task's lag). A group per instance means a restarted task never waits for a
    * killed predecessor's session to expire; exclusivity comes from the transactional id, not from the group.
+   *
+   * kafkajs pushes fetched batches into a bounded buffer (`KafkaBatchSource`); the task loop (the same fetch →
+   * process → commit turn the in-memory driver takes) pulls from it, one transaction per turn.
    */
   private async consume(): Promise<void> {
     if (this.stopping) return;
     const task = this.task!;
-    const maxBatch = this.opts.maxBatchSize ?? 500;
-    // The next offset to process per source topic: records below it (a fetch that raced the seek) are skipped, so
-    // an instance never processes a record twice whatever kafkajs delivers.
-    const positions = await task.startOffsets();
+    const limits: BatchLimits = {
+      maxRecords: this.opts.maxBatchSize ?? DEFAULT_BATCH_LIMITS.maxRecords,
+      maxBytes: this.opts.maxBatchBytes ?? DEFAULT_BATCH_LIMITS.maxBytes,
+      maxWaitMs: this.opts.commitIntervalMs ?? DEFAULT_BATCH_LIMITS.maxWaitMs,
+    };
+    const source = new KafkaBatchSource(await task.startOffsets(), 2 * limits.maxRecords);
+    this.source = source;
     this.instanceGroup = `${this.groupId}-instance-${randomUUID().slice(0, 8)}`;
     this.consumer = this.kafka!.consumer({
       groupId: this.instanceGroup,
       partitionAssigners: [taskPartitionAssigner(task.context.partition)],
       readUncommitted: false,
-      maxWaitTimeInMs: this.opts.commitIntervalMs ?? 100,
+      maxWaitTimeInMs: limits.maxWaitMs,
+      maxBytesPerPartition: Math.max(1024 * 1024, limits.maxBytes),
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       // kafkajs would restart a crashed consumer by itself, racing our shutdown (and leaking a group member):
@@ -127,37 +142,35 @@ export class KafkaTaskRunner {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-        if (batch.partition !== task.context.partition) return;
-        const from = positions.get(batch.topic) ?? 0;
-        const messages = batch.messages.filter((m) => Number(m.offset) >= from);
-        for (let i = 0; i < messages.length; i += maxBatch) {
-          // After a failure or a stop request nothing more is processed; nothing uncommitted is ever visible.
-          if (this.stopping || this.failure || !isRunning() || isStale()) return;
-          const records = messages.slice(i, i + maxBatch).map((m) => fromKafkaMessage(batch.topic, batch.partition, m));
-          try {
-            const outcome = await task.run(records);
-            positions.set(batch.topic, records[records.length - 1].offset + 1);
-            this.processed += outcome.processed;
-            for (const line of outcome.reports) this.opts.onReport?.(line, this.opts.taskId);
-          } catch (err) {
-            // Not rethrown: kafkajs would retry the batch on its own; the task must stop (or be restarted whole).
-            void this.shutdown(err);
-            return;
-          }
-          await heartbeat();
-        }
+      eachBatch: async ({ batch, heartbeat }) => {
+        if (batch.partition !== task.context.partition || this.stopping) return;
+        await source.push(batch.topic, batch.partition, batch.messages, heartbeat);
       },
     });
-    for (const [topic, offset] of positions) this.consumer.seek({ topic, partition: task.context.partition, offset: String(offset) });
-    this.logger.info({ group: this.groupId, positions: Object.fromEntries(positions) }, `task ${this.opts.taskId} consuming`);
+    for (const [topic, offset] of source.positions) this.consumer.seek({ topic, partition: task.context.partition, offset: String(offset) });
+    this.logger.info({ group: this.groupId, positions: Object.fromEntries(source.positions) }, `task ${this.opts.taskId} consuming`);
+    this.loopDone = new Promise<void>((resolve) => {
+      this.loop = taskLoop(task, source, limits).subscribe({
+        next: (outcome) => {
+          this.processed += outcome.processed;
+          for (const line of outcome.reports) this.opts.onReport?.(line, this.opts.taskId);
+        },
+        // Nothing of the failed batch was committed; the task must stop (the supervisor restarts it whole).
+        error: (err) => {
+          resolve();
+          void this.shutdown(err);
+        },
+        complete: () => resolve(),
+      });
+    });
   }
 
   private async shutdown(err: unknown): Promise<void> {
     if (this.stopping) return this.finished.catch(() => undefined);
     this.stopping = true;
-    this.failure = err;
-    // The consumer first: disconnect waits for the batch in flight, whose transaction then commits or aborts.
+    // The loop first: the batch in flight commits (or fails), then the closed source ends the loop.
+    this.source?.close();
+    await this.loopDone;
     await this.consumer?.disconnect().catch((e) => this.logger.warn({ err: String(e) }, 'consumer disconnect failed'));
     // The instance's group holds no offsets (they are committed to <app>-<task>); remove it rather than leave it listed.
     if (this.instanceGroup) await this.admin?.deleteGroups([this.instanceGroup]).catch(() => undefined);

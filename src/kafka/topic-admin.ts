@@ -1,6 +1,6 @@
 import { Admin, Kafka } from 'kafkajs';
 import { TopicSpec } from '../dsl/topology';
-import { StreamsError } from '../errors/streams-error';
+import { StreamsError } from '../core/errors/streams-error';
 
 export interface TopicCheck {
   missing: TopicSpec[];

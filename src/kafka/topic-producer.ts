@@ -1,9 +1,9 @@
 import { Kafka, Producer } from 'kafkajs';
 import { Topology } from '../dsl/topology';
 import { Serde } from '../serde/serde';
-import { StreamsError } from '../errors/streams-error';
+import { StreamsError } from '../core/errors/streams-error';
 import { partitionForKey } from '../runtime/murmur2';
-import { OutgoingRecord } from '../runtime/records';
+import { OutgoingRecord } from '../core/records';
 import { recordPositions, toKafkaMessage } from './kafka-records';
 
 export interface ProducerRecord<K, V> {

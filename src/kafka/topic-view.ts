@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer, Kafka } from 'kafkajs';
 import { Serde } from '../serde/serde';
-import { Logger, silentLogger } from '../runtime/logger';
+import { Logger, silentLogger } from '../core/logger';
 import { allPartitionsAssigner } from './task-assigner';
 
 /**

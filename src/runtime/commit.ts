@@ -1,8 +1,8 @@
-import { StreamsError } from '../errors/streams-error';
+import { StreamsError } from '../core/errors/streams-error';
 import { Checkpoint } from '../state/checkpoint';
 import { StoreFlush } from '../state/store-layer';
 import { TaskState } from '../state/task-state';
-import { OutgoingRecord } from './records';
+import { OutgoingRecord } from '../core/records';
 import { SourceOffset, TaskLog } from './task-log';
 
 export type CommitState = 'started' | 'prepared' | 'complete' | 'failed';
@@ -10,7 +10,10 @@ export type CommitState = 'started' | 'prepared' | 'complete' | 'failed';
 /** Named places in a commit where tests inject a crash. */
 export const COMMIT_POINTS = ['before-transaction', 'after-transaction', 'after-store-write'] as const;
 export type CommitPoint = (typeof COMMIT_POINTS)[number];
-export type FaultInjector = (point: CommitPoint) => void;
+/** Where a task can be made to die: while processing its batch (before the commit), or at a point inside the commit. */
+export type FaultPoint = 'processing' | CommitPoint;
+export const FAULT_POINTS: readonly FaultPoint[] = ['processing', ...COMMIT_POINTS];
+export type FaultInjector = (point: FaultPoint) => void;
 
 export interface CommittedRecord {
   record: OutgoingRecord;

@@ -1,55 +1,88 @@
-import { OperatorFunction, identity, pipe } from 'rxjs';
 import { TopologyNode } from '../dsl/nodes';
 import { SubTopology } from '../dsl/topology';
+import { LogRecord } from '../core/records';
+import { StoreSpec } from '../state/store-builder';
 import { Envelope } from './envelope';
-import { LogRecord } from './records';
 import { TaskContext } from './task-context';
-import { aggregateRecord } from './operators/aggregate-record';
-import { dedupeRecord } from './operators/dedupe-record';
-import { deserializeSource } from './operators/deserialize-source';
-import { fanOut } from './operators/fan-out';
-import { filterRecord } from './operators/filter-record';
-import { flatMapRecord } from './operators/flat-map-record';
-import { mapRecord } from './operators/map-record';
-import { mapValuesRecord } from './operators/map-values-record';
-import { peekRecord } from './operators/peek-record';
-import { processRecord } from './operators/process-record';
-import { sinkRecord } from './operators/sink-record';
+import { BatchStep } from './operators/batch-kit';
+import { composeSteps } from './operators/compose-steps';
+import { aggregateBatch } from './operators/aggregate-batch';
+import { dedupeBatch, dedupeTimeIndex } from './operators/dedupe-batch';
+import { deserializeBatch } from './operators/deserialize-batch';
+import { fanOutBatch } from './operators/fan-out-batch';
+import { filterBatch } from './operators/filter-batch';
+import { flatMapBatch } from './operators/flat-map-batch';
+import { mapBatch } from './operators/map-batch';
+import { mapValuesBatch } from './operators/map-values-batch';
+import { peekBatch } from './operators/peek-batch';
+import { processBatch } from './operators/process-batch';
+import { sinkBatch } from './operators/sink-batch';
+
+/** A source's compiled pipeline: a run of its records (the first at position `firstSeq` of the task's batch) in, envelopes out. */
+export type SourcePipeline = (records: LogRecord[], firstSeq: number) => Envelope[] | Promise<Envelope[]>;
 
 /**
- * Turns a sub-topology's node graph into one RxJS pipeline per source topic, bound to one task's context (its
- * stores, its partition). The same compiled pipeline runs under the in-memory driver and the Kafka runner.
+ * Turns a sub-topology's node graph into one chain of batch operators per source topic, bound to one task's context
+ * (its stores, its partition). The same compiled pipeline runs under the in-memory driver and the Kafka runner.
  */
-export function compileSubTopology(sub: SubTopology, ctx: TaskContext): Map<string, OperatorFunction<LogRecord, Envelope>> {
+export function compileSubTopology(sub: SubTopology, ctx: TaskContext): Map<string, SourcePipeline> {
   const byName = new Map(sub.nodes.map((n) => [n.name, n]));
-  const chain = (node: TopologyNode): OperatorFunction<Envelope, Envelope> => {
-    const own = node.kind === 'source' ? identity : operatorFor(node, ctx);
+  const chain = (node: TopologyNode): BatchStep => {
+    const steps: BatchStep[] = node.kind === 'source' ? [] : [operatorFor(node, ctx)];
     const children = node.children.map((c) => chain(byName.get(c)!));
-    if (children.length === 0) return own;
-    return pipe(own, children.length === 1 ? children[0] : fanOut(children));
+    if (children.length === 1) steps.push(children[0]);
+    else if (children.length > 1) steps.push(fanOutBatch(children, { sharedState: branchesShareStores(node, byName) }));
+    return steps.length === 0 ? (batch) => batch : composeSteps(steps);
   };
-  return new Map(sub.sources.map((source) => [source.topic, pipe(deserializeSource(source, ctx), chain(source))]));
+  return new Map(
+    sub.sources.map((source) => {
+      const decode = deserializeBatch(source, ctx);
+      const rest = chain(source);
+      return [source.topic, (records: LogRecord[], firstSeq: number) => rest(decode(records, firstSeq))] as const;
+    }),
+  );
 }
 
-function operatorFor(node: Exclude<TopologyNode, { kind: 'source' }>, ctx: TaskContext): OperatorFunction<Envelope, Envelope> {
+/** Whether two branches below a fan-out node use one store (they must then see records depth-first). */
+function branchesShareStores(node: TopologyNode, byName: Map<string, TopologyNode>): boolean {
+  const storesBelow = (n: TopologyNode): string[] => [...n.stores, ...n.children.flatMap((c) => storesBelow(byName.get(c)!))];
+  const seen = new Set<string>();
+  for (const child of node.children) {
+    const own = new Set(storesBelow(byName.get(child)!));
+    for (const store of own) if (seen.has(store)) return true;
+    for (const store of own) seen.add(store);
+  }
+  return false;
+}
+
+/** Every store a task of the sub-topology keeps: the declared ones (logged) and the operators' local indexes. */
+export function storeSpecsOf(sub: SubTopology): StoreSpec[] {
+  const dedupes = new Set(sub.nodes.filter((n) => n.kind === 'dedupe').map((n) => n.name));
+  // Dedupe ids are read about once each: keeping them in the read cache would only churn it.
+  const declared: StoreSpec[] = sub.stores.map((s) => ({ name: s.name, changelogTopic: s.changelogTopic, cacheReads: !(s.owner && dedupes.has(s.owner)) }));
+  const indexes = [...dedupes].map((name) => dedupeTimeIndex({ name }));
+  return [...declared, ...indexes];
+}
+
+function operatorFor(node: Exclude<TopologyNode, { kind: 'source' }>, ctx: TaskContext): BatchStep {
   switch (node.kind) {
     case 'map':
-      return mapRecord(node);
+      return mapBatch(node);
     case 'mapValues':
-      return mapValuesRecord(node);
+      return mapValuesBatch(node);
     case 'filter':
-      return filterRecord(node);
+      return filterBatch(node);
     case 'flatMap':
-      return flatMapRecord(node);
+      return flatMapBatch(node);
     case 'peek':
-      return peekRecord(node);
+      return peekBatch(node);
     case 'dedupe':
-      return dedupeRecord(node, ctx);
+      return dedupeBatch(node, ctx);
     case 'aggregate':
-      return aggregateRecord(node, ctx);
+      return aggregateBatch(node, ctx);
     case 'process':
-      return processRecord(node, ctx);
+      return processBatch(node, ctx);
     case 'sink':
-      return sinkRecord(node, ctx);
+      return sinkBatch(node, ctx);
   }
 }

@@ -1,6 +1,6 @@
 import { Topology } from '../dsl/topology';
 import { CachingStore } from '../state/caching-store';
-import { StreamsError } from '../errors/streams-error';
+import { StreamsError } from '../core/errors/streams-error';
 
 /** What a task's operators share: who they run for, the stream time, and the task's stores. */
 export class TaskContext {
@@ -29,9 +29,13 @@ export class TaskContext {
   /**
    * Advances stream time with a record's timestamp, but never past the task's clock plus `maxClockSkewMs`: a single
    * record stamped in the future by a producer with a wrong clock must not expire every remembered id at once.
+   * Returns the stream time as of this record. (The clock is only read when a timestamp would advance it.)
    */
-  observe(timestamp: number): void {
-    const bounded = Math.min(timestamp, this.clock() + this.maxClockSkewMs);
-    if (bounded > this.streamTime) this.streamTime = bounded;
+  observe(timestamp: number): number {
+    if (timestamp > this.streamTime) {
+      const bounded = Math.min(timestamp, this.clock() + this.maxClockSkewMs);
+      if (bounded > this.streamTime) this.streamTime = bounded;
+    }
+    return this.streamTime;
   }
 }

@@ -1,5 +1,5 @@
 import { ChangelogReader } from '../state/task-state';
-import { OutgoingRecord, TopicPartition } from './records';
+import { OutgoingRecord, TopicPartition } from '../core/records';
 
 export interface SourceOffset extends TopicPartition {
   /** The next offset to consume (last processed + 1), as Kafka commits it. */

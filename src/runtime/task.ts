@@ -1,16 +1,15 @@
-import { OperatorFunction, concatMap, from, lastValueFrom, of, toArray } from 'rxjs';
 import { Topology, TaskId } from '../dsl/topology';
 import { KeyValueStore } from '../state/key-value-store';
 import { TaskState } from '../state/task-state';
 import { Commit, CommittedRecord, FaultInjector } from './commit';
-import { compileSubTopology } from './compile-sub-topology';
+import { SourcePipeline, compileSubTopology, storeSpecsOf } from './compile-sub-topology';
 import { Envelope } from './envelope';
-import { Logger, silentLogger } from './logger';
+import { Logger, silentLogger } from '../core/logger';
 import { handleFailures } from './operators/handle-failures';
-import { LogRecord, OutgoingRecord, TopicPartition } from './records';
+import { LogRecord, OutgoingRecord, TopicPartition } from '../core/records';
 import { TaskContext } from './task-context';
 import { SourceOffset, TaskLog } from './task-log';
-import { StreamsError } from '../errors/streams-error';
+import { StreamsError } from '../core/errors/streams-error';
 import { StreamsMetrics } from './metrics';
 
 export interface TaskOptions {
@@ -26,6 +25,10 @@ export interface TaskOptions {
   metrics?: StreamsMetrics;
   /** What "now" is for bounding record timestamps (stream time); default the wall clock. */
   clock?: () => number;
+  /** Bound of each store's cache of committed reads, in bytes. */
+  cacheBytesPerStore?: number;
+  /** Make the sinks' report lines for each committed batch (default true; off, a sink's `report` is never called). */
+  reportLines?: boolean;
 }
 
 export interface BatchOutcome {
@@ -40,8 +43,8 @@ export interface BatchOutcome {
  * outputs, store changes and the next source offsets come out and become visible together at commit, or not at all.
  */
 export class Task {
-  private readonly pipelines: Map<string, OperatorFunction<LogRecord, Envelope>>;
-  private readonly boundary: OperatorFunction<Envelope, Envelope>;
+  private readonly pipelines: Map<string, SourcePipeline>;
+  private readonly boundary: (batch: Envelope[]) => OutgoingRecord[];
   private closed = false;
 
   private constructor(
@@ -56,7 +59,7 @@ export class Task {
 
   static async open(opts: TaskOptions): Promise<Task> {
     const sub = opts.topology.subTopology(opts.task.subTopology);
-    const state = await TaskState.open(opts.storage, sub.stores, opts.task.partition, opts.task.id);
+    const state = await TaskState.open(opts.storage, storeSpecsOf(sub), opts.task.partition, opts.task.id, opts.cacheBytesPerStore);
     const context = new TaskContext(opts.topology.applicationId, opts.task.id, opts.task.partition, opts.topology, opts.partitions, state.stores, opts.clock);
     return new Task(opts, state, context);
   }
@@ -96,6 +99,7 @@ export class Task {
     let outputs: OutgoingRecord[];
     try {
       outputs = await this.process(records);
+      this.opts.faults?.('processing');
     } catch (err) {
       this.state.discard();
       throw err;
@@ -111,9 +115,11 @@ export class Task {
       throw err;
     }
     const reports: string[] = [];
-    for (const c of committed) {
-      const line = c.record.report?.({ partition: c.partition, offset: c.offset });
-      if (line) reports.push(line);
+    if (this.opts.reportLines !== false) {
+      for (const c of committed) {
+        const line = c.record.report?.({ partition: c.partition, offset: c.offset });
+        if (line) reports.push(line);
+      }
     }
     this.observe(records.length, committed, Number(process.hrtime.bigint() - started) / 1e9);
     return { processed: records.length, committed, reports };
@@ -141,19 +147,24 @@ export class Task {
     }
   }
 
+  /**
+   * Runs the batch through the pipelines: each run of consecutive records of one source topic goes through that
+   * source's pipeline as one batch (a sub-topology with one source takes the whole batch at once), in order.
+   */
   private async process(records: LogRecord[]): Promise<OutgoingRecord[]> {
-    const envelopes = await lastValueFrom(
-      from(records).pipe(
-        concatMap((record) => {
-          const pipeline = this.pipelines.get(record.topic);
-          if (!pipeline) throw new StreamsError(`task ${this.id} got a record of ${record.topic}, which it does not read`, { code: 'UNEXPECTED_TOPIC' });
-          return of(record).pipe(pipeline);
-        }),
-        this.boundary,
-        toArray(),
-      ),
-    );
-    return envelopes.flatMap((e) => (e.kind === 'output' ? [e.output] : []));
+    const envelopes: Envelope[] = [];
+    for (let start = 0; start < records.length; ) {
+      const topic = records[start].topic;
+      let end = start + 1;
+      while (end < records.length && records[end].topic === topic) end++;
+      const pipeline = this.pipelines.get(topic);
+      if (!pipeline) throw new StreamsError(`task ${this.id} got a record of ${topic}, which it does not read`, { code: 'UNEXPECTED_TOPIC' });
+      const run = start === 0 && end === records.length ? records : records.slice(start, end);
+      const result = await pipeline(run, start);
+      for (const env of result) envelopes.push(env);
+      start = end;
+    }
+    return this.boundary(envelopes);
   }
 }
 

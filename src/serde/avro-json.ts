@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { Type } from 'avsc';
-import { SerializationError } from '../errors/serialization-error';
+import { SerializationError } from '../core/errors/serialization-error';
 import { DecimalType } from './decimal-type';
 
 /**

@@ -1,10 +1,10 @@
 import { readFileSync } from 'fs';
 import { Schema, Type, types } from 'avsc';
-import { SerializationError } from '../errors';
+import { DeserializationError, SerializationError } from '../core/errors';
 import { Serde } from './serde';
 import { DecimalType } from './decimal-type';
 import { RegisteredSchema, SchemaCatalog, describeSchema, parseSchema } from './schema-catalog';
-import { decodeSingleObject, singleObjectHeader } from './single-object';
+import { SINGLE_OBJECT_HEADER_LENGTH, decodeSingleObject, singleObjectHeader } from './single-object';
 
 export interface AvroSerdeOptions {
   /** Other versions of the schema (older or newer) whose bytes this reader must accept. */
@@ -38,6 +38,19 @@ export function avroSerde<T>(readerSchema: Schema, options: AvroSerdeOptions = {
   const header = singleObjectHeader(reader); // computed once; every record shares it
   const typeName = reader.type.name ?? reader.canonicalForm;
   const isRecord = Type.isType(reader.type, 'record', 'error');
+  // Values are encoded behind the header in one scratch buffer, then copied out once (no concat, no second copy).
+  let scratch = Buffer.allocUnsafe(16 * 1024);
+  header.copy(scratch, 0);
+  const encode = (value: T): Buffer => {
+    let end = reader.type.encode(value, scratch, header.length);
+    if (end < 0) {
+      // avsc answers how much it would have needed (as a negative end): grow and encode again.
+      scratch = Buffer.allocUnsafe(Math.max(2 * scratch.length, -end));
+      header.copy(scratch, 0);
+      end = reader.type.encode(value, scratch, header.length);
+    }
+    return Buffer.from(scratch.subarray(0, end));
+  };
 
   return {
     schema: reader,
@@ -51,18 +64,31 @@ export function avroSerde<T>(readerSchema: Schema, options: AvroSerdeOptions = {
       });
       if (!valid) throw invalidValue(typeName, problems);
       try {
-        return Buffer.concat([header, reader.type.toBuffer(value)]);
+        return encode(value);
       } catch (cause) {
         throw new SerializationError(`cannot serialize ${typeName}: ${(cause as Error).message}`, { cause });
       }
     },
     deserialize(data: Buffer): T {
-      const value = decodeSingleObject(data, catalog, reader);
+      // The common case, bytes written with this very schema, skips the catalog lookup and resolution.
+      const own = data.length > SINGLE_OBJECT_HEADER_LENGTH && data[0] === 0xc3 && data[1] === 0x01 && data.compare(header, 2, SINGLE_OBJECT_HEADER_LENGTH, 2, SINGLE_OBJECT_HEADER_LENGTH) === 0;
+      const value = own ? decodeOwn(reader, data) : decodeSingleObject(data, catalog, reader);
       // avsc decodes records into instances of a generated class (clone/toBuffer/... on the prototype).
       // Callers expect plain objects (deepStrictEqual compares prototypes), so copy the top level.
       return (isRecord ? { ...(value as object) } : value) as T;
     },
   };
+}
+
+/** Decodes a body written with the reader's own schema; a corrupt one is the same error the catalog path gives. */
+function decodeOwn(reader: RegisteredSchema, data: Buffer): unknown {
+  const body = data.subarray(SINGLE_OBJECT_HEADER_LENGTH);
+  try {
+    // fromBuffer (not decode) so truncated bodies and trailing bytes both fail instead of passing silently.
+    return reader.type.fromBuffer(body);
+  } catch (cause) {
+    throw new DeserializationError(`corrupt Avro body (${body.length} bytes, writer schema ${reader.fingerprintHex}): ${(cause as Error).message}`, { code: 'AVRO_DECODE_FAILED', cause });
+  }
 }
 
 /** One error for the first bad field; the others are listed so a single fix round is enough. */

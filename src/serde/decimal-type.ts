@@ -13,6 +13,7 @@ export class DecimalType extends types.LogicalType {
   readonly scale: number;
   /** 10^precision: every unscaled value must be strictly below it in magnitude. */
   private readonly limit: bigint;
+  private readonly limitNumber: number;
 
   constructor(schema: Schema, opts?: unknown) {
     super(schema, opts);
@@ -33,6 +34,7 @@ export class DecimalType extends types.LogicalType {
     this.precision = precision;
     this.scale = scale;
     this.limit = 10n ** BigInt(precision);
+    this.limitNumber = precision <= 15 ? 10 ** precision : Infinity; // beyond 15 digits no 48-bit value reaches it
   }
 
   /** Why `value` cannot be encoded, or undefined when it can. Used for the serializer's error message. */
@@ -52,22 +54,34 @@ export class DecimalType extends types.LogicalType {
     return undefined;
   }
 
-  /** Decimal -> wire bytes. Throws on values that do not fit; avsc's isValid turns the throw into `false`. */
+  /**
+   * Decimal -> wire bytes. Throws on values that do not fit; avsc's isValid turns the throw into `false`. The last
+   * conversion is remembered: a serializer validates a value and then encodes it, which converts each decimal twice
+   * (Decimals are immutable, so the same object gives the same bytes).
+   */
   protected override _toValue(value: unknown): Buffer {
+    if (value === this.lastValue && this.lastBytes) return this.lastBytes;
     const problem = this.problem(value);
     if (problem !== undefined) throw new Error(problem);
-    return toTwosComplement(this.unscaled(value as Decimal));
+    const bytes = toTwosComplement(this.unscaled(value as Decimal));
+    this.lastValue = value;
+    this.lastBytes = bytes;
+    return bytes;
   }
 
   /** Wire bytes -> Decimal with exactly `scale` places (so toFixed(scale) gives "0.50", not "0.5"). */
   protected override _fromValue(bytes: Buffer): Decimal {
     if (bytes.length === 0) throw new Error('decimal has no bytes');
-    const unscaled = fromTwosComplement(bytes);
-    if (abs(unscaled) >= this.limit) {
+    // Up to 6 bytes (48 bits) the unscaled value is an exact JS integer: no bigint needed.
+    const unscaled = bytes.length <= 6 ? bytes.readIntBE(0, bytes.length) : fromTwosComplement(bytes);
+    if (typeof unscaled === 'number' ? Math.abs(unscaled) >= this.limitNumber : abs(unscaled) >= this.limit) {
       throw new Error(`decimal ${unscaled} does not fit decimal(${this.precision}, ${this.scale})`);
     }
     return new Decimal(withScale(unscaled, this.scale));
   }
+
+  private lastValue: unknown;
+  private lastBytes?: Buffer;
 
   /**
    * Which writer types this reader accepts. avsc calls the returned function with what the *writer* type read,
@@ -88,19 +102,38 @@ export class DecimalType extends types.LogicalType {
     Object.assign(schema as object, { precision: this.precision, scale: this.scale });
   }
 
-  /** value × 10^scale as a bigint, via the string form: Decimal arithmetic rounds to its configured precision. */
-  private unscaled(d: Decimal): bigint {
-    const fixed = d.toFixed(this.scale); // exact: decimalPlaces() <= scale was checked first
-    return BigInt(fixed.replace('.', ''));
+  /**
+   * value × 10^scale, via the string form (Decimal arithmetic rounds to its configured precision): a JS integer while
+   * it is exact (at most 15 digits), a bigint beyond.
+   */
+  private unscaled(d: Decimal): number | bigint {
+    const digits = d.toFixed(this.scale).replace('.', ''); // exact: decimalPlaces() <= scale was checked first
+    return digits.length <= 15 ? parseInt(digits, 10) : BigInt(digits);
   }
 }
 
-function abs(n: bigint): bigint {
-  return n < 0n ? -n : n;
+function abs<N extends number | bigint>(n: N): N {
+  return (n < 0 ? -n : n) as N;
+}
+
+/** Minimal big-endian two's complement; exact JS integers up to 48 bits go through Buffer's own writer. */
+function toTwosComplement(n: number | bigint): Buffer {
+  if (typeof n === 'number') {
+    let length = 1;
+    // The smallest length whose signed range holds n.
+    while (length < 6 && (n >= 2 ** (8 * length - 1) || n < -(2 ** (8 * length - 1)))) length++;
+    if (n < 2 ** (8 * length - 1) && n >= -(2 ** (8 * length - 1))) {
+      const out = Buffer.allocUnsafe(length);
+      out.writeIntBE(n, 0, length);
+      return out;
+    }
+    return bigTwosComplement(BigInt(n));
+  }
+  return bigTwosComplement(n);
 }
 
 /** Minimal big-endian two's complement: stop once the remaining bits are pure sign extension. */
-function toTwosComplement(n: bigint): Buffer {
+function bigTwosComplement(n: bigint): Buffer {
   const bytes: number[] = [];
   let rest = n;
   for (;;) {
@@ -120,7 +153,7 @@ function fromTwosComplement(bytes: Buffer): bigint {
 }
 
 /** Formats unscaled × 10^-scale as a plain decimal string with exactly `scale` fraction digits. */
-function withScale(unscaled: bigint, scale: number): string {
+function withScale(unscaled: number | bigint, scale: number): string {
   const sign = unscaled < 0n ? '-' : '';
   const digits = abs(unscaled).toString().padStart(scale + 1, '0');
   if (scale === 0) return sign + digits;

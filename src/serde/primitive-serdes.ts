@@ -1,4 +1,4 @@
-import { DeserializationError, SerializationError } from '../errors';
+import { DeserializationError, SerializationError } from '../core/errors';
 import { Serde } from './serde';
 
 /**

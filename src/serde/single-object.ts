@@ -1,4 +1,4 @@
-import { DeserializationError } from '../errors';
+import { DeserializationError } from '../core/errors';
 import { RegisteredSchema, SchemaCatalog } from './schema-catalog';
 import { fingerprintHex } from './crc64-avro';
 

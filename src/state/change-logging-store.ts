@@ -20,6 +20,10 @@ export class ChangeLoggingStore implements ByteStoreLayer {
     return this.inner.get(key);
   }
 
+  getMany(keys: Buffer[]): Promise<Array<Buffer | undefined>> {
+    return this.inner.getMany(keys);
+  }
+
   range(range?: KeyRange): Promise<Entry[]> {
     return this.inner.range(range);
   }

@@ -1,4 +1,4 @@
-import { StreamsError } from '../errors/streams-error';
+import { StreamsError } from '../core/errors/streams-error';
 
 /**
  * What a task's local state has seen, written in the same RocksDB batch as the store changes it describes.

@@ -1,6 +1,6 @@
 import BTree from 'sorted-btree';
 import { Entry, KeyRange, KeyValueStore, WriteOp } from './key-value-store';
-import { StreamsError } from '../errors/streams-error';
+import { StreamsError } from '../core/errors/streams-error';
 
 import { ABOVE_ALL_KEYS, fromKey, toKey } from './byte-keys';
 
@@ -13,6 +13,11 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   async get(key: Buffer): Promise<Buffer | undefined> {
     this.assertOpen();
     return this.tree.get(toKey(key));
+  }
+
+  async getMany(keys: Buffer[]): Promise<Array<Buffer | undefined>> {
+    this.assertOpen();
+    return keys.map((k) => this.tree.get(toKey(k)));
   }
 
   async range(range: KeyRange = {}): Promise<Entry[]> {

@@ -26,6 +26,8 @@ export interface Entry {
 export interface KeyValueStore {
   readonly kind: string;
   get(key: Buffer): Promise<Buffer | undefined>;
+  /** Many keys in one call (one thread-pool hop for RocksDB): the values in key order, undefined where absent. */
+  getMany(keys: Buffer[]): Promise<Array<Buffer | undefined>>;
   /** Entries in ascending byte order of key. */
   range(range?: KeyRange): Promise<Entry[]>;
   /** Applies every op or none (a RocksDB write batch). Later ops on the same key win. */

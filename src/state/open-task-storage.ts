@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { StreamsError } from '../errors/streams-error';
-import { Logger, silentLogger } from '../runtime/logger';
+import { StreamsError } from '../core/errors/streams-error';
+import { Logger, silentLogger } from '../core/logger';
 import { RocksDbKeyValueStore } from './rocksdb-key-value-store';
 
 export function taskStateDir(stateDir: string, applicationId: string, taskId: string): string {

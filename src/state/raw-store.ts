@@ -32,6 +32,10 @@ export class RawStore implements ByteStoreLayer {
     return this.storage.get(this.toStorageKey(key));
   }
 
+  getMany(keys: Buffer[]): Promise<Array<Buffer | undefined>> {
+    return this.storage.getMany(keys.map((k) => this.toStorageKey(k)));
+  }
+
   async range(range: KeyRange = {}): Promise<Entry[]> {
     const entries = await this.storage.range({
       gte: range.gte ? this.toStorageKey(range.gte) : this.prefix,

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import rocksdb from 'rocksdb';
 import { Entry, KeyRange, KeyValueStore, WriteOp } from './key-value-store';
-import { StreamsError } from '../errors/streams-error';
+import { StreamsError } from '../core/errors/streams-error';
 
 function storageError(what: string, location: string, err: Error): StreamsError {
   return new StreamsError(`RocksDB ${what} failed at ${location}: ${err.message}`, { code: 'STORE_IO_FAILED', cause: err });
@@ -35,6 +35,16 @@ export class RocksDbKeyValueStore implements KeyValueStore {
           if (/NotFound/i.test(err.message)) resolve(undefined);
           else reject(storageError('get', this.location, err));
         } else resolve(value);
+      }),
+    );
+  }
+
+  getMany(keys: Buffer[]): Promise<Array<Buffer | undefined>> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) =>
+      this.db.getMany(keys, { asBuffer: true, fillCache: true }, (err, values) => {
+        if (err) reject(storageError('multi-get', this.location, err));
+        else resolve((values ?? []).map((v) => v ?? undefined));
       }),
     );
   }

@@ -1,16 +1,16 @@
 import { KeyValueStore, WriteOp, prefixEnd } from './key-value-store';
 import { CHECKPOINT_KEY, Checkpoint, decodeCheckpoint, emptyCheckpoint, encodeCheckpoint } from './checkpoint';
 import { RawStore } from './raw-store';
-import { ChangeLoggingStore } from './change-logging-store';
 import { CachingStore } from './caching-store';
 import { StoreFlush } from './store-layer';
-import { LogRecord, TopicPartition } from '../runtime/records';
-import { Logger, silentLogger } from '../runtime/logger';
+import { BuiltStore, StoreSpec, buildStore } from './store-builder';
+import { LogRecord, TopicPartition } from '../core/records';
+import { Logger, silentLogger } from '../core/logger';
+import { StreamsError } from '../core/errors/streams-error';
 
-export interface StoreSpec {
-  name: string;
-  changelogTopic: string;
-}
+export { StoreSpec } from './store-builder';
+
+const EMPTY = Buffer.alloc(0);
 
 /** The slice of the log a restore needs: committed records of a changelog partition. */
 export interface ChangelogReader {
@@ -22,29 +22,36 @@ export interface ChangelogReader {
 
 
 /**
- * All state of one task: its stores (layered: cache → change-logging → raw), all kept in one byte store together
- * with the checkpoint that says how far the stores have seen their changelogs. `persist` is the only write path.
+ * All state of one task: its stores (built by `buildStore`), all kept in one byte store together with the checkpoint
+ * that says how far the stores have seen their changelogs. `persist` is the only write path.
  */
 export class TaskState {
   readonly stores = new Map<string, CachingStore>();
-  private readonly raw = new Map<string, RawStore>();
+  private readonly built = new Map<string, BuiltStore>();
   private current: Checkpoint;
 
   private constructor(
     readonly storage: KeyValueStore,
-    private readonly specs: StoreSpec[],
+    specs: StoreSpec[],
     private readonly partition: number,
     checkpoint: Checkpoint,
+    cacheBytes?: number,
   ) {
     this.current = checkpoint;
     for (const spec of specs) {
-      const raw = new RawStore(spec.name, storage);
-      this.raw.set(spec.name, raw);
-      this.stores.set(spec.name, new CachingStore(new ChangeLoggingStore(raw, spec.changelogTopic, partition)));
+      if (spec.changelogTopic === undefined && !spec.indexOf) {
+        throw new StreamsError(`store '${spec.name}' has neither a changelog nor an indexed store: it could not be restored`, { code: 'STORE_NOT_RESTORABLE' });
+      }
+      if (spec.indexOf && !specs.some((s) => s.name === spec.indexOf!.store && s.changelogTopic !== undefined)) {
+        throw new StreamsError(`store '${spec.name}' indexes '${spec.indexOf.store}', which is not a logged store of this task`, { code: 'STORE_NOT_RESTORABLE' });
+      }
+      const built = buildStore(spec, storage, partition, cacheBytes);
+      this.built.set(spec.name, built);
+      this.stores.set(spec.name, built.store);
     }
   }
 
-  static async open(storage: KeyValueStore, specs: StoreSpec[], partition: number, where: string): Promise<TaskState> {
+  static async open(storage: KeyValueStore, specs: StoreSpec[], partition: number, where: string, cacheBytes?: number): Promise<TaskState> {
     const bytes = await storage.get(CHECKPOINT_KEY);
     if (bytes === undefined) {
       // No checkpoint means no trustworthy state: data without one cannot be placed against the changelog.
@@ -52,7 +59,7 @@ export class TaskState {
       if (stale.length > 0) await storage.write(stale.map((e) => ({ key: e.key, value: null })));
     }
     const checkpoint = bytes === undefined ? emptyCheckpoint() : decodeCheckpoint(bytes, where);
-    return new TaskState(storage, specs, partition, checkpoint);
+    return new TaskState(storage, specs, partition, checkpoint, cacheBytes);
   }
 
   get checkpoint(): Checkpoint {
@@ -67,15 +74,18 @@ export class TaskState {
   async restore(reader: ChangelogReader, logger: Logger = silentLogger): Promise<{ restored: number }> {
     let restored = 0;
     for (const store of this.stores.values()) store.invalidate();
-    for (const spec of this.specs) {
-      const tp = { topic: spec.changelogTopic, partition: this.partition };
+    for (const { spec, raw } of this.built.values()) {
+      if (spec.changelogTopic === undefined) continue;
+      const changelogTopic = spec.changelogTopic;
+      const indexes = [...this.built.values()].filter((b) => b.spec.indexOf?.store === spec.name);
+      const tp = { topic: changelogTopic, partition: this.partition };
       const end = await reader.endOffset(tp);
-      let from = this.current.changelog[spec.changelogTopic] ?? 0;
-      const raw = this.raw.get(spec.name)!;
+      let from = this.current.changelog[changelogTopic] ?? 0;
       if (from > end) {
         logger.warn({ store: spec.name, checkpoint: from, end }, 'checkpoint is ahead of the changelog; wiping the store and rebuilding it');
-        const next = this.checkpointWith(spec.changelogTopic, 0);
-        await this.storage.write([...(await raw.wipeOps()), this.checkpointOp(next)]);
+        const next = this.checkpointWith(changelogTopic, 0);
+        const wipes = [raw, ...indexes.map((i) => i.raw)].map((r) => r.wipeOps());
+        await this.storage.write([...(await Promise.all(wipes)).flat(), this.checkpointOp(next)]);
         this.current = next;
         from = 0;
       }
@@ -85,10 +95,23 @@ export class TaskState {
       logger.info({ store: spec.name, changelog: spec.changelogTopic, partition: this.partition, from, end }, `restoring store ${spec.name}: ${total} records to replay`);
       await reader.read(tp, from, end, async (records) => {
         if (records.length === 0) return;
-        const ops: WriteOp[] = records
-          .filter((r) => r.key !== null)
-          .map((r) => ({ key: raw.toStorageKey(r.key as Buffer), value: r.value }));
-        const next = this.checkpointWith(spec.changelogTopic, records[records.length - 1].offset + 1);
+        const ops: WriteOp[] = [];
+        // An indexed store's previous values, so a replayed overwrite or delete also drops its old index entry.
+        const previous = indexes.length > 0 ? await this.currentValues(raw, records) : undefined;
+        for (const r of records) {
+          if (r.key === null) continue;
+          ops.push({ key: raw.toStorageKey(r.key), value: r.value });
+          if (!previous) continue;
+          const k = r.key.toString('latin1');
+          const old = previous.get(k);
+          for (const index of indexes) {
+            const keyOf = index.spec.indexOf!.keyOf;
+            if (old) ops.push({ key: index.raw.toStorageKey(keyOf(r.key, old)), value: null });
+            if (r.value !== null) ops.push({ key: index.raw.toStorageKey(keyOf(r.key, r.value)), value: EMPTY });
+          }
+          previous.set(k, r.value ?? undefined);
+        }
+        const next = this.checkpointWith(changelogTopic, records[records.length - 1].offset + 1);
         await this.storage.write([...ops, this.checkpointOp(next)]);
         this.current = next;
         done = records[records.length - 1].offset + 1 - from;
@@ -97,8 +120,8 @@ export class TaskState {
       });
       // The partition may end with transaction markers or aborted records, which deliver nothing: remember the end
       // itself, so the next start has nothing to read.
-      if ((this.current.changelog[spec.changelogTopic] ?? 0) < end) {
-        const next = this.checkpointWith(spec.changelogTopic, end);
+      if ((this.current.changelog[changelogTopic] ?? 0) < end) {
+        const next = this.checkpointWith(changelogTopic, end);
         await this.storage.write([this.checkpointOp(next)]);
         this.current = next;
       }
@@ -106,10 +129,17 @@ export class TaskState {
     return { restored };
   }
 
+  /** The stored values of the keys a restore batch touches (one multi-get), keyed by latin1 key. */
+  private async currentValues(raw: RawStore, records: LogRecord[]): Promise<Map<string, Buffer | undefined>> {
+    const keys = [...new Set(records.flatMap((r) => (r.key === null ? [] : [r.key.toString('latin1')])))];
+    const values = await raw.getMany(keys.map((k) => Buffer.from(k, 'latin1')));
+    return new Map(keys.map((k, i) => [k, values[i]]));
+  }
+
   /** Collects the batch's changes from every store: changelog records and prefixed disk writes. */
   flush(timestamp: number): StoreFlush {
     const into: StoreFlush = { changelog: [], writes: [] };
-    for (const store of this.stores.values()) store.flush(into, timestamp);
+    for (const store of this.stores.values()) store.flush([], into, timestamp);
     return into;
   }
 

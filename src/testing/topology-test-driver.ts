@@ -3,23 +3,24 @@ import { join } from 'node:path';
 import { Topology, TaskId } from '../dsl/topology';
 import { SinkNode, SourceNode } from '../dsl/nodes';
 import { Serde } from '../serde/serde';
-import { StreamsError } from '../errors/streams-error';
-import { COMMIT_POINTS, CommitPoint } from '../runtime/commit';
+import { Serdes } from '../serde';
+import { StreamsError } from '../core/errors/streams-error';
+import { FAULT_POINTS, FaultPoint } from '../runtime/commit';
+import { BatchLimits, DEFAULT_BATCH_LIMITS, runNextBatch } from '../runtime/task-loop';
+import { InMemoryBatchSource } from './in-memory-batch-source';
 
-/** Where `failNext` can kill a task: while processing its batch, or at a point inside the commit. */
-export type FaultPoint = CommitPoint | 'processing';
-export const FAULT_POINTS: readonly FaultPoint[] = ['processing', ...COMMIT_POINTS];
+export { FAULT_POINTS, FaultPoint };
 import { partitionForKey } from '../runtime/murmur2';
-import { LogRecord } from '../runtime/records';
+import { LogRecord, TopicPartition } from '../core/records';
 import { Task } from '../runtime/task';
-import { Logger, silentLogger } from '../runtime/logger';
+import { Logger, silentLogger } from '../core/logger';
 import { StreamsMetrics } from '../runtime/metrics';
 import { InMemoryKeyValueStore } from '../state/in-memory-key-value-store';
 import { KeyValueStore } from '../state/key-value-store';
 import { RocksDbKeyValueStore } from '../state/rocksdb-key-value-store';
 import { CachingStore } from '../state/caching-store';
 import { TypedStore } from '../state/typed-store';
-import { Duration, parseDuration } from '../util/duration';
+import { Duration, parseDuration } from '../core/duration';
 import { InMemoryLog } from './in-memory-log';
 
 export interface DriverOptions {
@@ -29,8 +30,20 @@ export interface DriverOptions {
   stateDir?: string;
   /** The driver's clock at start, in ms; piped records default to it. */
   startTime?: number;
-  /** Records per batch (per task commit). */
+  /** Records per batch (per task commit); default 100. */
   maxBatchSize?: number;
+  /** Key + value bytes per batch; default 1 MiB. */
+  maxBatchBytes?: number;
+  /**
+   * What the log keeps of the topology's source topics: `all` (default: tests can read every record), or
+   * `unconsumed`, which releases records every reading task has committed past, so a long run (dev mode, benchmarks)
+   * does not keep every record forever. Changelogs are compacted either way, as Kafka does.
+   */
+  retain?: 'all' | 'unconsumed';
+  /** Bound of each store's cache of committed reads, in bytes. */
+  cacheBytesPerStore?: number;
+  /** Collect the sinks' report lines (`reports`, `onReport`); default true. */
+  reportLines?: boolean;
   logger?: Logger;
   /** Called with each committed report line (the CLI's balance lines). */
   onReport?: (line: string, taskId: string) => void;
@@ -48,8 +61,8 @@ export class SimulatedCrash extends StreamsError {
 interface TaskSlot {
   id: TaskId;
   task?: Task;
-  positions: Map<string, number>;
-  fault?: { point: CommitPoint | 'processing' };
+  source?: InMemoryBatchSource;
+  fault?: { point: FaultPoint };
 }
 
 export interface OutputRecord<K, V> {
@@ -74,6 +87,7 @@ export class TopologyTestDriver {
   private clock: number;
   private readonly partitions: number;
   private running?: Promise<void>;
+  private readonly limits: BatchLimits;
 
   private constructor(
     readonly topology: Topology,
@@ -81,8 +95,9 @@ export class TopologyTestDriver {
   ) {
     this.partitions = opts.partitions ?? topology.defaultPartitions;
     this.clock = opts.startTime ?? Date.UTC(2026, 0, 1);
-    for (const spec of topology.topics(this.partitions)) this.log.createTopic(spec.name, spec.partitions);
-    for (const id of topology.tasks(this.partitions)) this.slots.set(id.id, { id, positions: new Map() });
+    for (const spec of topology.topics(this.partitions)) this.log.createTopic(spec.name, spec.partitions, { compacted: spec.cleanupPolicy === 'compact' });
+    for (const id of topology.tasks(this.partitions)) this.slots.set(id.id, { id });
+    this.limits = { ...DEFAULT_BATCH_LIMITS, maxRecords: opts.maxBatchSize ?? 100, maxBytes: opts.maxBatchBytes ?? DEFAULT_BATCH_LIMITS.maxBytes, maxWaitMs: 0 };
   }
 
   static async create(topology: Topology, opts: DriverOptions = {}): Promise<TopologyTestDriver> {
@@ -139,13 +154,17 @@ export class TopologyTestDriver {
     }
   }
 
-  /** The committed content of a task's store, through the store's serdes. */
+  /**
+   * The committed content of a task's store, through the store's serdes. An operator's internal store (such as a
+   * dedupe's local time index, `<name>#by-time`) reads as bytes.
+   */
   async store<K, V>(taskId: string, name: string): Promise<Array<{ key: K; value: V }>> {
     const slot = this.slot(taskId);
     if (!slot.task) throw new StreamsError(`task ${taskId} is not running; restart it first`, { code: 'TASK_DOWN' });
     const def = this.topology.subTopology(slot.id.subTopology).stores.find((s) => s.name === name);
-    if (!def) throw new StreamsError(`task ${taskId} has no store '${name}'`, { code: 'UNKNOWN_STORE' });
-    return new TypedStore<K, V>(slot.task.context.store(name) as CachingStore, def.keySerde, def.valueSerde, def.changelogTopic).all();
+    const bytes = Serdes.buffer();
+    const store = slot.task.context.store(name);
+    return new TypedStore<K, V>(store, (def?.keySerde ?? bytes) as Serde<K>, (def?.valueSerde ?? bytes) as Serde<V>, def?.changelogTopic ?? name).all();
   }
 
   /** Kills a task as a crash would: uncommitted work is dropped; it processes nothing until `restart`. */
@@ -180,14 +199,16 @@ export class TopologyTestDriver {
       task: slot.id,
       partitions: this.partitions,
       storage: await this.disk(taskId),
-      log: this.log.taskLog(`${this.topology.applicationId}-${taskId}`),
+      log: this.log.taskLog(this.groupOf(taskId)),
       logger: this.opts.logger ?? silentLogger,
       faults: (point) => this.maybeFail(slot, point),
       metrics: this.opts.metrics,
       clock: () => this.clock,
+      cacheBytesPerStore: this.opts.cacheBytesPerStore,
+      reportLines: this.opts.reportLines,
     });
     await task.restore();
-    slot.positions = await task.startOffsets();
+    slot.source = new InMemoryBatchSource(this.log, task.sources, await task.startOffsets());
     slot.task = task;
     await this.process();
   }
@@ -205,32 +226,42 @@ export class TopologyTestDriver {
     }
   }
 
-  /** One batch of one task. Returns whether it consumed anything. */
+  /** One batch of one task (the same turn the Kafka runner takes). Returns whether it consumed anything. */
   private async step(slot: TaskSlot): Promise<boolean> {
     const task = slot.task!;
-    const batch: LogRecord[] = [];
-    for (const tp of task.sources) {
-      batch.push(...this.log.read(tp, slot.positions.get(tp.topic) ?? 0, (this.opts.maxBatchSize ?? 100) - batch.length));
-    }
-    if (batch.length === 0) return false;
+    let outcome;
     try {
-      if (slot.fault?.point === 'processing') this.maybeFail(slot, 'processing');
-      const outcome = await task.run(batch);
-      for (const r of batch) slot.positions.set(r.topic, r.offset + 1);
-      for (const line of outcome.reports) {
-        this.reports.push(line);
-        this.opts.onReport?.(line, slot.id.id);
-      }
+      outcome = await runNextBatch(task, slot.source!, this.limits);
     } catch (err) {
       slot.task = undefined;
       await task.close();
       if (err instanceof SimulatedCrash) return true;
       throw err;
     }
+    if (!outcome) return false;
+    for (const line of outcome.reports) {
+      this.reports.push(line);
+      this.opts.onReport?.(line, slot.id.id);
+    }
+    if (this.opts.retain === 'unconsumed') this.releaseConsumed(task.sources);
     return true;
   }
 
-  private maybeFail(slot: TaskSlot, point: CommitPoint | 'processing'): void {
+  /** Releases records of these source partitions that every task reading them has committed past. */
+  private releaseConsumed(tps: TopicPartition[]): void {
+    for (const tp of tps) {
+      const readers = this.topology.subTopologies.filter((s) => s.sources.some((src) => src.topic === tp.topic));
+      let low = Infinity;
+      for (const sub of readers) low = Math.min(low, this.log.committedOffset(this.groupOf(`${sub.name}-${tp.partition}`), tp) ?? 0);
+      if (low > 0 && low < Infinity) this.log.releaseBelow(tp, low);
+    }
+  }
+
+  private groupOf(taskId: string): string {
+    return `${this.topology.applicationId}-${taskId}`;
+  }
+
+  private maybeFail(slot: TaskSlot, point: FaultPoint): void {
     if (slot.fault?.point === point) {
       slot.fault = undefined;
       throw new SimulatedCrash(slot.id.id, point);

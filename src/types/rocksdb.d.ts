@@ -9,6 +9,7 @@ declare module 'rocksdb' {
     open(options: { createIfMissing?: boolean; errorIfExists?: boolean }, cb: Callback): void;
     close(cb: Callback): void;
     get(key: Buffer, options: { asBuffer: boolean; fillCache?: boolean }, cb: Callback<Buffer>): void;
+    getMany(keys: Buffer[], options: { asBuffer: boolean; fillCache?: boolean }, cb: Callback<Array<Buffer | undefined>>): void;
     batch(ops: Array<{ type: 'put' | 'del'; key: Buffer; value?: Buffer }>, options: { sync?: boolean }, cb: Callback): void;
     iterator(options: { gte?: Buffer; lt?: Buffer; keyAsBuffer: boolean; valueAsBuffer: boolean; limit?: number }): RocksIterator;
   }

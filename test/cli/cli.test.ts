@@ -50,7 +50,7 @@ describe('topology CLI', function () {
       const res = await post();
       assert.equal(res.status, 201);
       assert.equal(res.headers.get('content-type'), 'application/json');
-      assert.equal(await res.text(), '{"request_id":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","from":"Alice","amount":"0.50","to":"Bob"}');
+      assert.equal(await res.text(), '{"request_id":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","from":"Alice","amount":"0.50","to":"Bob"}\n');
       assert.match(stdout, /^Bob balance: 0\.50 USD$/m);
       assert.match(stdout, /^Alice balance: -0\.50 USD$/m);
       assert.match(stdout, /^1:\d+ a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11 Alice -\$0\.50$/m);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { defineTopology, Topology, TopicSpec } from '../../src/dsl';
 import { Serdes } from '../../src/serde';
-import { buildWallet, wallet } from '../../topology/wallet';
+import { buildWallet, wallet } from '../../topology/wallet/topology';
 
 /** The text of `describe()` and the facts of `toJSON()`, for the wallet and for a small topology of our own. */
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { defineTopology, ErrorHandling } from '../../src/dsl';
-import { ProcessingError } from '../../src/errors/processing-error';
+import { ProcessingError } from '../../src/core/errors/processing-error';
 import { partitionForKey } from '../../src/runtime/murmur2';
 import { Serdes } from '../../src/serde';
 import { TopologyTestDriver } from '../../src/testing';
@@ -164,7 +164,9 @@ describe('DSL operators through the TopologyTestDriver', () => {
 
     it('fan-out: every branch gets every record, in the order the branches were attached', async () => {
       await lines().pipe('doc-1', 'a b');
-      assert.deepEqual(trace, ['peek doc-1: a b', 'A a', 'B a', 'C a', 'A b', 'B b', 'C b']);
+      // Branches that share no store run batch-wise: each sees the batch in order, branch after branch. (Their outputs
+      // keep record order: see 'fan-out into one topic'; branches sharing a store run depth-first: see below.)
+      assert.deepEqual(trace, ['peek doc-1: a b', 'A a', 'A b', 'B a', 'B b', 'C a', 'C b']);
     });
 
     it('aggregate counts per key and emits each new count; the repartitioned count spans documents', async () => {
@@ -231,6 +233,51 @@ describe('DSL operators through the TopologyTestDriver', () => {
       const out = d.outputTopic<string, string>('out').readAll();
       assert.deepEqual(out.map((r) => r.value), ['first x', 'second x', 'first y', 'second y']);
       assert.deepEqual(out.map((r) => r.offset), [0, 1, 2, 3]);
+    });
+
+    it('merges the branches of a many-record batch back into record order', async () => {
+      const topology = defineTopology('fan', (t) =>
+        t.subTopology('fan', (s) => {
+          const input = s.stream<string, string>('in', { serdes: strings, name: 'in' });
+          input.flatMap((r) => [{ key: r.key, value: `a1 ${r.value}` }, { key: r.key, value: `a2 ${r.value}` }], { name: 'first' }).to('out', { serdes: strings, name: 'out-1' });
+          input.filter((r) => r.value !== 'y', { name: 'second' }).mapValues((v) => `b ${v}`, { name: 'b' }).to('out', { serdes: strings, name: 'out-2' });
+        }),
+      );
+      const d = (driver = await TopologyTestDriver.create(topology, { partitions: 1 }));
+      for (const v of ['x', 'y', 'z']) d.log.append({ topic: 'in', partition: 0, key: Buffer.from('k'), value: Buffer.from(v), timestamp: d.now, headers: {} });
+      await d.process();
+      const out = d.outputTopic<string, string>('out').readAll();
+      assert.deepEqual(out.map((r) => r.value), ['a1 x', 'a2 x', 'b x', 'a1 y', 'a2 y', 'a1 z', 'a2 z', 'b z']);
+    });
+
+    it('branches that share a store see each record depth-first, as a record-at-a-time run would', async () => {
+      const topology = defineTopology('fan', (t) =>
+        t.subTopology('fan', (s) => {
+          s.store('tally', counts);
+          const input = s.stream<string, string>('in', { serdes: strings, name: 'in' });
+          input
+            .process({
+              name: 'count',
+              stores: ['tally'],
+              process: async (r, api) => {
+                const tally = api.store<string, number>('tally');
+                tally.put(r.key, ((await tally.get(r.key)) ?? 0) + 1);
+              },
+            })
+            .to('unused', { serdes: strings, name: 'unused-out' });
+          input
+            .process({
+              name: 'read',
+              stores: ['tally'],
+              process: async (r, api) => api.forward({ key: r.key, value: `${r.value}=${await api.store<string, number>('tally').get(r.key)}` }),
+            })
+            .to('out', { serdes: strings, name: 'out' });
+        }),
+      );
+      const d = (driver = await TopologyTestDriver.create(topology, { partitions: 1 }));
+      for (const v of ['x', 'y', 'z']) d.log.append({ topic: 'in', partition: 0, key: Buffer.from('k'), value: Buffer.from(v), timestamp: d.now, headers: {} });
+      await d.process();
+      assert.deepEqual(d.outputTopic<string, string>('out').readAll().map((r) => r.value), ['x=1', 'y=2', 'z=3']);
     });
   });
 

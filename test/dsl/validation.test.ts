@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { defineTopology, TopologyBuilder, TopologyOptions } from '../../src/dsl';
 import { SubTopologyBuilder } from '../../src/dsl/sub-topology-builder';
-import { TopologyError } from '../../src/errors/topology-error';
+import { TopologyError } from '../../src/core/errors/topology-error';
 import { Serdes } from '../../src/serde';
 
 /**

@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import type http from 'node:http';
 import Decimal from 'decimal.js';
-import { createTransferServer, listen } from '../../src/http/transfer-server';
-import type { Balance, TransferRequest } from '../../topology/wallet-types';
+import { listen } from '../../src/cli/listen';
+import { BrokerUnavailableError, createTransferServer } from '../../topology/wallet/http/transfer-server';
+import type { Balance, TransferRequest } from '../../topology/wallet/types';
 
 const ID = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11';
 const README_BODY = '{"from": "Alice", "to": "Bob", "amount": "0.5", "request_id": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}';
@@ -13,7 +14,8 @@ interface Harness {
   published: TransferRequest[];
   balances: Map<string, Balance>;
   logs: Array<{ level: string; obj: object }>;
-  failPublish: boolean;
+  /** What publish throws: the broker refused it (503) or anything else (500). */
+  failPublish: 'unavailable' | 'unexpected' | false;
   server: http.Server;
 }
 
@@ -21,7 +23,8 @@ function startServer(): Promise<Harness> {
   const h = { published: [], balances: new Map(), logs: [], failPublish: false } as unknown as Harness;
   h.server = createTransferServer({
     publish: async (t) => {
-      if (h.failPublish) throw new Error('KafkaJSConnectionError: broker down');
+      if (h.failPublish === 'unavailable') throw new BrokerUnavailableError(new Error('KafkaJSConnectionError: broker down'));
+      if (h.failPublish === 'unexpected') throw new Error('unknown error');
       h.published.push(t);
     },
     getBalance: (account) => {
@@ -64,7 +67,7 @@ describe('transfer server', () => {
     it('accepts the README curl body sent as form-urlencoded', async () => {
       const r = await call(h, 'POST', '/api/v1/transfers', README_BODY);
       assert.equal(r.status, 201);
-      assert.equal(r.text, `{"request_id":"${ID}","from":"Alice","amount":"0.50","to":"Bob"}`);
+      assert.equal(r.text, `{"request_id":"${ID}","from":"Alice","amount":"0.50","to":"Bob"}\n`);
       assert.equal(h.published.length, 1);
       const [t] = h.published;
       assert.ok(t.amount instanceof Decimal);
@@ -75,36 +78,36 @@ describe('transfer server', () => {
       const body = JSON.stringify({ request_id: `{${ID.toUpperCase()}}`, from: ' Alice ', to: 'Bob', amount: '1.009' });
       const r = await call(h, 'POST', '/api/v1/transfers', body, { 'Content-Type': 'application/json' });
       assert.equal(r.status, 201);
-      assert.equal(r.text, `{"request_id":"${ID}","from":"Alice","amount":"1.01","to":"Bob"}`);
+      assert.equal(r.text, `{"request_id":"${ID}","from":"Alice","amount":"1.01","to":"Bob"}\n`);
     });
 
     const base = { request_id: ID, from: 'Alice', to: 'Bob', amount: '0.5' };
     const errors: Array<[string, object, string, string]> = [
-      ['bad request_id', { ...base, request_id: 'nope' }, 'request_id_invalid', 'request_id must be a UUID'],
-      ['empty from', { ...base, from: ' ' }, 'from_required', 'from is required'],
-      ['missing amount', { ...base, amount: '' }, 'amount_lt_min', 'amount must be at least 0.01'],
-      ['tiny amount', { ...base, amount: '0.004' }, 'amount_lt_min', 'amount must be at least 0.01'],
-      ['negative amount', { ...base, amount: '-5' }, 'amount_lt_min', 'amount must be at least 0.01'],
+      ['bad request_id', { ...base, request_id: 'nope' }, 'request_id_invalid', 'transfer request ID must be valid UUID'],
+      ['empty from', { ...base, from: ' ' }, 'from_required', 'transfer sender account is required'],
+      ['missing amount', { ...base, amount: '' }, 'amount_lt_min', 'ensure this value is greater than 0.01'],
+      ['tiny amount', { ...base, amount: '0.004' }, 'amount_lt_min', 'ensure this value is greater than 0.01'],
+      ['negative amount', { ...base, amount: '-5' }, 'amount_lt_min', 'ensure this value is greater than 0.01'],
       ['garbage amount', { ...base, amount: 'abc' }, 'amount_invalid', 'amount must be a decimal number such as "10.50"'],
       ['huge amount', { ...base, amount: '12345678901234567' }, 'amount_invalid', 'amount must have at most 16 integer digits'],
-      ['empty to', { ...base, to: '' }, 'to_required', 'to is required'],
+      ['empty to', { ...base, to: '' }, 'to_required', 'transfer recipient account is required'],
       ['same account', { ...base, to: 'Alice' }, 'same_account', 'from and to must be different accounts'],
-      ['numeric amount', { ...base, amount: 0.5 }, 'invalid_json', 'problems parsing JSON'],
     ];
     for (const [name, body, code, message] of errors) {
       it(`400 ${code} for ${name}`, async () => {
         const r = await call(h, 'POST', '/api/v1/transfers', JSON.stringify(body));
         assert.equal(r.status, 400);
-        assert.equal(r.text, JSON.stringify({ message, code }));
+        assert.equal(r.text, `${JSON.stringify({ message, code })}\n`);
         assert.equal(h.published.length, 0);
       });
     }
 
-    for (const body of ['{"from": "Alice",', '', 'from=Alice&to=Bob', '[]', '[{"from":"Alice"}]', '42', 'null', '"x"']) {
-      it(`400 invalid_json for body ${JSON.stringify(body)}`, async () => {
+    const numericAmount = JSON.stringify({ ...base, amount: 0.5 });
+    for (const body of ['{"from": "Alice",', '', 'from=Alice&to=Bob', '[]', '[{"from":"Alice"}]', '42', 'null', '"x"', numericAmount]) {
+      it(`400 problems parsing JSON (no code) for body ${JSON.stringify(body)}`, async () => {
         const r = await call(h, 'POST', '/api/v1/transfers', body);
         assert.equal(r.status, 400);
-        assert.equal(r.text, '{"message":"problems parsing JSON","code":"invalid_json"}');
+        assert.equal(r.text, '{"message":"problems parsing JSON"}\n');
         assert.equal(h.published.length, 0);
       });
     }
@@ -120,7 +123,7 @@ describe('transfer server', () => {
     it('413 for 64 KiB + 1', async () => {
       const r = await call(h, 'POST', '/api/v1/transfers', 'x'.repeat(65537));
       assert.equal(r.status, 413);
-      assert.equal(r.text, '{"message":"request body exceeds 65536 bytes","code":"body_too_large"}');
+      assert.equal(r.text, '{"message":"request body exceeds 65536 bytes","code":"body_too_large"}\n');
     });
 
     it('413 for an oversized chunked body (no Content-Length)', async () => {
@@ -137,13 +140,21 @@ describe('transfer server', () => {
       assert.equal((await res.json() as { code: string }).code, 'body_too_large');
     });
 
-    it('503 broker_unavailable when publish throws, nothing recorded', async () => {
-      h.failPublish = true;
+    it('503 broker_unavailable when publish throws BrokerUnavailableError, nothing recorded', async () => {
+      h.failPublish = 'unavailable';
       const r = await call(h, 'POST', '/api/v1/transfers', README_BODY);
       assert.equal(r.status, 503);
       assert.equal(r.json.code, 'broker_unavailable');
       assert.match(String(r.json.message), /not recorded.*same request_id/);
       assert.equal(h.published.length, 0);
+      assert.ok(h.logs.some((l) => l.level === 'warn'));
+    });
+
+    it('500 internal error when publish throws anything else, logged', async () => {
+      h.failPublish = 'unexpected';
+      const r = await call(h, 'POST', '/api/v1/transfers', README_BODY);
+      assert.equal(r.status, 500);
+      assert.equal(r.text, '{"message":"internal error"}\n');
       assert.ok(h.logs.some((l) => l.level === 'warn'));
     });
 
@@ -160,7 +171,7 @@ describe('transfer server', () => {
       h.balances.set('Bob', { account: 'Bob', balance: new Decimal('0.5'), currency: 'USD', version: 1, request_id: ID });
       const r = await call(h, 'GET', '/api/v1/accounts/Bob');
       assert.equal(r.status, 200);
-      assert.equal(r.text, '{"account":"Bob","balance":"0.50","currency":"USD"}');
+      assert.equal(r.text, '{"account":"Bob","balance":"0.50","currency":"USD"}\n');
     });
 
     it('URL-decodes the account', async () => {
@@ -169,13 +180,13 @@ describe('transfer server', () => {
       });
       const r = await call(h, 'GET', `/api/v1/accounts/${encodeURIComponent('Bob Smith/é')}?x=1`);
       assert.equal(r.status, 200);
-      assert.equal(r.text, '{"account":"Bob Smith/é","balance":"-3.00","currency":"USD"}');
+      assert.equal(r.text, '{"account":"Bob Smith/é","balance":"-3.00","currency":"USD"}\n');
     });
 
     it('404 account_not_found', async () => {
       const r = await call(h, 'GET', '/api/v1/accounts/Bob');
       assert.equal(r.status, 404);
-      assert.equal(r.text, '{"message":"account Bob not found","code":"account_not_found"}');
+      assert.equal(r.text, '{"message":"account Bob not found","code":"account_not_found"}\n');
     });
 
     it('400 account_invalid for broken percent-encoding', async () => {
@@ -190,10 +201,10 @@ describe('transfer server', () => {
       assert.equal(r.headers.get('allow'), 'GET, HEAD');
     });
 
-    it('500 internal when getBalance throws', async () => {
+    it('500 internal error when getBalance throws', async () => {
       const r = await call(h, 'GET', '/api/v1/accounts/explode');
       assert.equal(r.status, 500);
-      assert.equal(r.text, '{"message":"internal server error","code":"internal"}');
+      assert.equal(r.text, '{"message":"internal error"}\n');
     });
   });
 
@@ -201,7 +212,7 @@ describe('transfer server', () => {
     it('GET /healthz', async () => {
       const r = await call(h, 'GET', '/healthz');
       assert.equal(r.status, 200);
-      assert.equal(r.text, '{"status":"ok"}');
+      assert.equal(r.text, '{"status":"ok"}\n');
     });
 
     it('405 for DELETE /healthz', async () => {
@@ -224,28 +235,4 @@ describe('transfer server', () => {
       assert.deepEqual({ ...entry, ms: typeof entry.ms }, { method: 'GET', path: '/healthz', status: 200, ms: 'number' });
     });
   });
-});
-
-describe('listen', () => {
-  const servers: http.Server[] = [];
-  after(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
-  const open = () => {
-    const s = createTransferServer({ publish: async () => {}, getBalance: () => undefined });
-    servers.push(s);
-    return s;
-  };
-
-  for (const addr of ['127.0.0.1:0', ':0', '0']) {
-    it(`parses ${JSON.stringify(addr)} onto 127.0.0.1`, async () => {
-      const { host, port } = await listen(open(), addr);
-      assert.equal(host, '127.0.0.1');
-      assert.ok(port > 0);
-    });
-  }
-
-  for (const addr of ['', 'host', '127.0.0.1:', '127.0.0.1:99999', '1.2.3.4:-1']) {
-    it(`refuses ${JSON.stringify(addr)}`, async () => {
-      await assert.rejects(listen(open(), addr), { code: 'CONFIG_INVALID' });
-    });
-  }
 });

@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { BROKER_START_TIMEOUT_MS, useBroker } from '../support/broker';
 import { ISOLATED_WALLET, TopologyProcess, createWalletTopics, killAllTracked, runTopology, spawnTopology, spawnWalletTasks } from '../support/task-process';
 import { readTopic } from '../support/read-topic';
-import { balanceSerde, transferRequestSerde } from '../../topology/wallet-serdes';
+import { balanceSerde, transferRequestSerde } from '../../topology/wallet/serdes';
 
 const SEED = '{"from": "Alice", "to": "Bob", "amount": "0.5", "request_id": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,7 +56,7 @@ describe('wallet API on Kafka: serve, produce, consume', function () {
 
     const res = await post();
     assert.equal(res.status, 201);
-    assert.equal(await res.text(), '{"request_id":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","from":"Alice","amount":"0.50","to":"Bob"}');
+    assert.equal(await res.text(), '{"request_id":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","from":"Alice","amount":"0.50","to":"Bob"}\n');
     await tasks.waitFor('Bob balance line', (p) => /^Bob balance: 0\.50 USD$/m.test(p.stdout), 90_000);
     const bob = await until('Bob in the balance view', async () => {
       const r = await fetch(`${base}/api/v1/accounts/Bob`);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import Decimal from 'decimal.js';
 import { TopologyTestDriver } from '../../src/testing';
 import { StreamsMetrics } from '../../src/runtime/metrics';
-import { wallet } from '../../topology/wallet';
+import { wallet } from '../../topology/wallet/topology';
 
 describe('task metrics', () => {
   it('count processed records, commits, outputs per topic and dead letters per stage', async () => {

@@ -3,9 +3,9 @@ import path from 'path';
 import Decimal from 'decimal.js';
 import type { schema } from 'avsc';
 import { avroSerde, loadSchema, SchemaCatalog, fingerprintHex } from '../../src/serde';
-import { DeserializationError, SerializationError } from '../../src/errors';
-import { balanceSerde, paymentSerde, transferRequestSerde } from '../../topology/wallet-serdes';
-import { Balance, Payment, TransferRequest } from '../../topology/wallet-types';
+import { DeserializationError, SerializationError } from '../../src/core/errors';
+import { balanceSerde, paymentSerde, transferRequestSerde } from '../../topology/wallet/serdes';
+import { Balance, Payment, TransferRequest } from '../../topology/wallet/types';
 
 const TOPIC = 'wallet.test';
 

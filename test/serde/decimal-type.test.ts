@@ -52,6 +52,26 @@ describe('DecimalType (Avro decimal on bytes)', () => {
     );
   });
 
+  it('writes the minimal two\'s complement at every magnitude (small values take a JS-number path, large a bigint one)', () => {
+    /** Reference: the smallest byte count whose signed range holds n, then n mod 2^(8·len), big-endian. */
+    const reference = (n: bigint): string => {
+      let len = 1;
+      while (n >= 1n << BigInt(8 * len - 1) || n < -(1n << BigInt(8 * len - 1))) len++;
+      const mod = ((n % (1n << BigInt(8 * len))) + (1n << BigInt(8 * len))) % (1n << BigInt(8 * len));
+      return mod.toString(16).padStart(2 * len, '0');
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 59 }), fc.bigInt({ min: 0n, max: (1n << 60n) - 1n }), fc.boolean(), (bits, raw, negative) => {
+        const magnitude = raw & ((1n << BigInt(bits)) - 1n);
+        const unscaled = negative ? -magnitude : magnitude;
+        const d = new Decimal(`${unscaled}e-2`);
+        assert.strictEqual(wireBytes(d.toFixed(2)), reference(unscaled), `unscaled ${unscaled}`);
+        assert.ok((money.fromBuffer(money.toBuffer(d)) as Decimal).equals(d));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('keeps sums exact: 0.10 + 0.20 is 0.30', () => {
     const sum = new Decimal('0.10').plus(new Decimal('0.20'));
     const back = money.fromBuffer(money.toBuffer(sum)) as Decimal;

@@ -1,6 +1,6 @@
 import assert from 'assert';
 import { Serdes } from '../../src/serde';
-import { DeserializationError, SerializationError } from '../../src/errors';
+import { DeserializationError, SerializationError } from '../../src/core/errors';
 
 describe('Serdes', () => {
   it('string: UTF-8 both ways', () => {

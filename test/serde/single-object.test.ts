@@ -6,7 +6,7 @@ import {
   encodeSingleObject,
   readSingleObjectHeader,
 } from '../../src/serde/single-object';
-import { DeserializationError } from '../../src/errors';
+import { DeserializationError } from '../../src/core/errors';
 
 describe('Avro single-object encoding', () => {
   const catalog = new SchemaCatalog();

@@ -23,6 +23,29 @@ export function keyValueStoreContract(name: string, open: () => Promise<KeyValue
       assert.equal(await store.get(b('nope')), undefined);
     });
 
+    it('getMany answers every key in the order asked, undefined where absent, duplicates included', async () => {
+      await store.write([
+        { key: b('a'), value: b('1') },
+        { key: b('c'), value: b('3') },
+      ]);
+      assert.deepEqual((await store.getMany([b('c'), b('b'), b('a'), b('c')])).map(str), ['3', undefined, '1', '3']);
+      assert.deepEqual(await store.getMany([]), []);
+    });
+
+    it('getMany agrees with get for random keys and contents', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 0, max: 40 }), { maxLength: 25 }), fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 30 }), async (present, asked) => {
+          const key = (n: number) => b(`gm-${n}`);
+          await store.write(present.map((n) => ({ key: key(n), value: b(`v${n}`) })));
+          const many = await store.getMany(asked.map(key));
+          const one = await Promise.all(asked.map((n) => store.get(key(n))));
+          assert.deepEqual(many.map(str), one.map(str));
+          await store.write(present.map((n) => ({ key: key(n), value: null })));
+        }),
+        { numRuns: 30 },
+      );
+    });
+
     it('puts, overwrites and deletes', async () => {
       await store.write([{ key: b('k'), value: b('1') }]);
       assert.equal(str(await store.get(b('k'))), '1');

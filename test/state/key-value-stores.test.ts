@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { keyValueStoreContract } from './key-value-store.contract';
 import { InMemoryKeyValueStore } from '../../src/state/in-memory-key-value-store';
 import { RocksDbKeyValueStore } from '../../src/state/rocksdb-key-value-store';
+import { RocksDbNativeKeyValueStore } from '../../src/state/rocksdb-native-key-value-store';
 
 keyValueStoreContract(
   'in-memory',
@@ -26,5 +27,18 @@ keyValueStoreContract(
   async (s) => {
     await s.close();
     return RocksDbKeyValueStore.open((s as RocksDbKeyValueStore).location);
+  },
+);
+
+keyValueStoreContract(
+  'rocksdb-native',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kv-contract-native-'));
+    dirs.push(dir);
+    return RocksDbNativeKeyValueStore.open(dir);
+  },
+  async (s) => {
+    await s.close();
+    return RocksDbNativeKeyValueStore.open((s as RocksDbNativeKeyValueStore).location);
   },
 );

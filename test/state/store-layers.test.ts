@@ -11,7 +11,7 @@ import { RawStore } from '../../src/state/raw-store';
 import { RocksDbKeyValueStore } from '../../src/state/rocksdb-key-value-store';
 import { StoreFlush } from '../../src/state/store-layer';
 import { ChangelogReader, StoreSpec, TaskState } from '../../src/state/task-state';
-import { LogRecord, TopicPartition, tpKey } from '../../src/runtime/records';
+import { LogRecord, TopicPartition, tpKey } from '../../src/core/records';
 
 /** The store layers (cache → change-logging → raw → byte store) and TaskState's checkpoint, open and restore. */
 
@@ -121,7 +121,7 @@ describe('store layers', () => {
       cache.put(b('b'), b('x'));
       assert.equal(cache.dirtyCount, 4);
       const into = emptyFlush();
-      cache.flush(into, 1234);
+      cache.flush([], into, 1234);
       assert.deepEqual(
         into.changelog.map((r) => [r.topic, r.partition, r.timestamp, str(r.key), str(r.value)]),
         [
@@ -146,7 +146,7 @@ describe('store layers', () => {
       cache.put(b('a'), b('changed'));
       cache.delete(b('c'));
       const into = emptyFlush();
-      cache.flush(into, 0);
+      cache.flush([], into, 0);
       assert.equal(str(await storage.get(raw.toStorageKey(b('a')))), '1');
       assert.equal(str(await storage.get(raw.toStorageKey(b('c')))), '3');
       assert.equal(str(await cache.get(b('a'))), 'changed', 'the cache keeps the batch until clear');
@@ -158,12 +158,12 @@ describe('store layers', () => {
 
     it('flush of an untouched cache produces nothing; clear discards a batch', async () => {
       const into = emptyFlush();
-      cache.flush(into, 0);
+      cache.flush([], into, 0);
       assert.deepEqual(into, emptyFlush());
       cache.put(b('a'), b('lost'));
       cache.clear();
       assert.equal(str(await cache.get(b('a'))), '1');
-      cache.flush(into, 0);
+      cache.flush([], into, 0);
       assert.deepEqual(into, emptyFlush());
     });
 
@@ -277,6 +277,7 @@ describe('store layers', () => {
         const spy: KeyValueStore = {
           kind: 'spy',
           get: (k) => storage.get(k),
+          getMany: (ks) => storage.getMany(ks),
           range: (r) => storage.range(r),
           close: () => storage.close(),
           write: async (ops) => {

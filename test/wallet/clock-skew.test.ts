@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import Decimal from 'decimal.js';
 import { TopologyTestDriver } from '../../src/testing';
-import { wallet } from '../../topology/wallet';
+import { wallet } from '../../topology/wallet/topology';
 import { partitionForKey } from '../../src/runtime/murmur2';
-import { Balance, TransferRequest } from '../../topology/wallet-types';
+import { Balance, TransferRequest } from '../../topology/wallet/types';
 
 const DAY = 86_400_000;
 const t = (id: string, from: string, to: string, amount: string): TransferRequest => ({ request_id: id, from, to, amount: new Decimal(amount) });

@@ -6,10 +6,10 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Logger } from '../../src/runtime/logger';
+import { Logger } from '../../src/core/logger';
 import { DriverOptions, FAULT_POINTS, FaultPoint, TopologyTestDriver } from '../../src/testing';
-import { TOPICS, wallet } from '../../topology/wallet';
-import { TransferRequest } from '../../topology/wallet-types';
+import { TOPICS, wallet } from '../../topology/wallet/topology';
+import { TransferRequest } from '../../topology/wallet/types';
 import {
   accountantOf,
   assertNoDuplicateOutputs,
@@ -109,8 +109,8 @@ for (const mode of ['in-memory', 'rocksdb'] as const) {
           // The disk write of the batch was lost: the restore replays exactly that batch's changelog records.
           assert.deepEqual(
             recorder.restores.map((r) => `${r.store} ${r.end - r.from}`).sort(),
-            ['balance 1', 'payment-dedupe 2'],
-            'replays the lost write batch: one balance, one id + one time entry',
+            ['balance 1', 'payment-dedupe 1'],
+            'replays the lost write batch: one balance, one id (the time index is local: rebuilt from the ids, never logged)',
           );
         } else {
           assert.deepEqual(recorder.restores, [], 'local state matches its checkpoint: nothing to replay');
@@ -186,8 +186,10 @@ for (const mode of ['in-memory', 'rocksdb'] as const) {
       for (const t of transfers) await pipe(t);
       const balancesBefore = await balanceStore(driver, BOB_TASK);
       const dedupeBefore = await byteStore(driver, BOB_TASK, 'payment-dedupe');
+      const timeIndexBefore = await byteStore(driver, BOB_TASK, 'payment-dedupe#by-time');
       const rawBalanceBefore = await byteStore(driver, BOB_TASK, 'balance');
-      assert.equal(dedupeBefore.length, 2 * 7, 'seven legs on accountant-1: an id and a time entry each');
+      assert.equal(dedupeBefore.length, 7, 'seven legs on accountant-1: an id entry each');
+      assert.equal(timeIndexBefore.length, 7, 'and a local time-index entry each');
 
       await driver.crash(BOB_TASK);
       await driver.wipeState(BOB_TASK);
@@ -202,6 +204,7 @@ for (const mode of ['in-memory', 'rocksdb'] as const) {
       assert.deepEqual(await balanceStore(driver, BOB_TASK), balancesBefore);
       assert.deepEqual(await byteStore(driver, BOB_TASK, 'balance'), rawBalanceBefore);
       assert.deepEqual(await byteStore(driver, BOB_TASK, 'payment-dedupe'), dedupeBefore);
+      assert.deepEqual(await byteStore(driver, BOB_TASK, 'payment-dedupe#by-time'), timeIndexBefore, 'the time index is rebuilt from the ids');
 
       // Nothing was re-applied by the restart, and the rebuilt store is the base for what follows.
       const expected = { Alice: '33.37', Bob: '-3.49', Carol: '0.20', Dave: '-30.03', John: '-0.05' };
@@ -216,14 +219,18 @@ for (const mode of ['in-memory', 'rocksdb'] as const) {
       const ids = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'];
       for (const [i, id] of ids.entries()) await pipe(transfer(id, i % 2 ? 'John' : 'Carol', i % 2 ? 'Bob' : 'Dave', `${i + 1}.00`));
       const before: Record<string, Array<[string, string]>> = {};
+      const indexBefore: Record<string, Array<[string, string]>> = {};
       for (const task of ['payment-0', 'payment-1']) before[task] = await byteStore(driver, task, 'transfer-dedupe');
-      assert.equal(before['payment-0'].length + before['payment-1'].length, 2 * ids.length);
+      for (const task of ['payment-0', 'payment-1']) indexBefore[task] = await byteStore(driver, task, 'transfer-dedupe#by-time');
+      assert.equal(before['payment-0'].length + before['payment-1'].length, ids.length);
+      assert.equal(indexBefore['payment-0'].length + indexBefore['payment-1'].length, ids.length);
 
       for (const task of ['payment-0', 'payment-1']) {
         await driver.crash(task);
         await driver.wipeState(task);
         await driver.restart(task);
         assert.deepEqual(await byteStore(driver, task, 'transfer-dedupe'), before[task], `${task}: rebuilt identically`);
+        assert.deepEqual(await byteStore(driver, task, 'transfer-dedupe#by-time'), indexBefore[task], `${task}: time index rebuilt identically`);
       }
       const latest = latestBalances(driver);
       for (const [i, id] of ids.entries()) await pipe(transfer(id, i % 2 ? 'John' : 'Carol', i % 2 ? 'Bob' : 'Dave', `${i + 1}.00`));

@@ -7,8 +7,8 @@ import { strict as assert } from 'node:assert';
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { FAULT_POINTS, FaultPoint, TopologyTestDriver } from '../../src/testing';
-import { TOPICS, wallet } from '../../topology/wallet';
-import { TransferRequest } from '../../topology/wallet-types';
+import { TOPICS, wallet } from '../../topology/wallet/topology';
+import { TransferRequest } from '../../topology/wallet/types';
 import {
   ACCOUNTS,
   accountantOf,
@@ -105,7 +105,7 @@ const programArb = (advance: fc.Arbitrary<number>): fc.Arbitrary<Program> =>
   fc
     .record({
       partitions: fc.constantFrom(2, 3),
-      maxBatchSize: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }),
+      maxBatchSize: fc.option(fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constant(5000)), { nil: null }),
       steps: fc.array(rawStepWith(advance), { minLength: 1, maxLength: 40, size: 'medium' }),
     })
     .map(toProgram);

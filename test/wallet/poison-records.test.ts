@@ -5,12 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import Decimal from 'decimal.js';
-import { StreamsError } from '../../src/errors/streams-error';
-import { LogRecord } from '../../src/runtime/records';
+import { StreamsError } from '../../src/core/errors/streams-error';
+import { LogRecord } from '../../src/core/records';
 import { TopologyTestDriver } from '../../src/testing';
-import { buildWallet, TOPICS, wallet } from '../../topology/wallet';
-import { transferRequestSerde } from '../../topology/wallet-serdes';
-import { TransferRequest } from '../../topology/wallet-types';
+import { buildWallet, TOPICS, wallet } from '../../topology/wallet/topology';
+import { transferRequestSerde } from '../../topology/wallet/serdes';
+import { TransferRequest } from '../../topology/wallet/types';
 import { assertNoDuplicateOutputs, balanceRecords, isUp, latestBalances, paymentRecords, paymentTaskOf, transfer } from './wallet-test-helpers';
 
 const DEAD_LETTER = 'wallet-dead-letter';

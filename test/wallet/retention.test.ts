@@ -4,8 +4,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { TopologyTestDriver } from '../../src/testing';
-import { TOPICS, wallet } from '../../topology/wallet';
-import { TransferRequest } from '../../topology/wallet-types';
+import { TOPICS, wallet } from '../../topology/wallet/topology';
+import { TransferRequest } from '../../topology/wallet/types';
 import { accountantOf, balanceRecords, byteStore, latestBalances, paymentRecords, paymentTaskOf, sum, transfer } from './wallet-test-helpers';
 
 const DAY = 86_400_000;
@@ -16,9 +16,10 @@ const u64 = (n: number) => {
   b.writeBigUInt64BE(BigInt(n));
   return b;
 };
-/** The two keys the dedupe store keeps per id: by id, and by first-seen time then id. */
-const idKey = (id: string) => Buffer.concat([Buffer.from('i\u0000', 'latin1'), Buffer.from(id, 'utf8')]);
-const timeKey = (ts: number, id: string) => Buffer.concat([Buffer.from('t\u0000', 'latin1'), u64(ts), Buffer.from(id, 'utf8')]);
+/** The dedupe store maps each id to its first-seen time (logged); its local index is keyed by that time then the id. */
+const idKey = (id: string) => Buffer.from(id, 'utf8');
+const timeKey = (ts: number, id: string) => Buffer.concat([u64(ts), Buffer.from(id, 'utf8')]);
+const TIME_INDEX = 'transfer-dedupe#by-time';
 
 /** `n` request ids starting with `prefix` that the payment task `task` owns (2 partitions). */
 function idsOn(task: string, prefix: string, n: number): string[] {
@@ -77,10 +78,12 @@ describe('wallet: dedupe retention', () => {
     await pipe(transfer(other, 'Carol', 'Dave', '1.00'));
 
     const before = await byteStore(driver, task, 'transfer-dedupe');
-    assert.equal(before.length, 2 * old.length, 'an id entry and a time entry per id');
+    const indexBefore = await byteStore(driver, task, TIME_INDEX);
+    assert.equal(before.length, old.length, 'an id entry per id');
+    assert.equal(indexBefore.length, old.length, 'a time-index entry per id');
     for (const id of old) {
-      assert.ok(before.some(([k]) => k === idKey(id).toString('hex')), `${id} has its id entry`);
-      assert.ok(before.some(([k]) => k === timeKey(t0, id).toString('hex')), `${id} has its time entry`);
+      assert.ok(before.some(([k, v]) => k === idKey(id).toString('hex') && v === u64(t0).toString('hex')), `${id} has its id entry, valued its first-seen time`);
+      assert.ok(indexBefore.some(([k]) => k === timeKey(t0, id).toString('hex')), `${id} has its time entry`);
     }
 
     driver.advanceTime('8d');
@@ -88,29 +91,27 @@ describe('wallet: dedupe retention', () => {
     await pipe(transfer(fresh, 'Carol', 'Dave', '1.00')); // the task's stream time passes the window: purge
 
     const after = await byteStore(driver, task, 'transfer-dedupe');
-    assert.deepEqual(
-      after.map(([k]) => k).sort(),
-      [idKey(fresh).toString('hex'), timeKey(t0 + 8 * DAY, fresh).toString('hex')].sort(),
-      'only the fresh id is left',
-    );
-    assert.equal(before.length - (after.length - 2), 2 * old.length, 'every entry of the expired ids was dropped');
+    const indexAfter = await byteStore(driver, task, TIME_INDEX);
+    assert.deepEqual(after.map(([k]) => k), [idKey(fresh).toString('hex')], 'only the fresh id is left');
+    assert.deepEqual(indexAfter.map(([k]) => k), [timeKey(t0 + 8 * DAY, fresh).toString('hex')], 'and only its time entry');
     // The purge is driven by a task's own stream time: payment-1 saw nothing since, so it still remembers its id.
-    assert.equal((await byteStore(driver, 'payment-1', 'transfer-dedupe')).length, 2);
+    assert.equal((await byteStore(driver, 'payment-1', 'transfer-dedupe')).length, 1);
+    assert.equal((await byteStore(driver, 'payment-1', TIME_INDEX)).length, 1);
 
     const changelog = driver.log.records(DEDUPE_CHANGELOG).filter((r) => r.partition === partition);
+    assert.ok(changelog.every((r) => r.key !== null && (r.value === null || r.value.length === 8)), 'only id entries are logged (the time index is local)');
     for (const id of old) {
-      for (const key of [idKey(id), timeKey(t0, id)]) {
-        const last = changelog.filter((r) => r.key !== null && r.key.equals(key)).at(-1);
-        assert.ok(last, `changelog has ${key.toString('latin1')}`);
-        assert.equal(last.value, null, `the last changelog record of ${JSON.stringify(key.toString('latin1'))} is a tombstone`);
-      }
+      const last = changelog.filter((r) => r.key !== null && r.key.equals(idKey(id))).at(-1);
+      assert.ok(last, `changelog has ${id}`);
+      assert.equal(last.value, null, `the last changelog record of ${id} is a tombstone`);
     }
 
-    // A rebuild from the changelog honours the tombstones.
+    // A rebuild from the changelog honours the tombstones, and rebuilds the time index of what is left.
     await driver.crash(task);
     await driver.wipeState(task);
     await driver.restart(task);
     assert.deepEqual(await byteStore(driver, task, 'transfer-dedupe'), after);
+    assert.deepEqual(await byteStore(driver, task, TIME_INDEX), indexAfter);
 
     // The forgotten id passes again: Carol pays Dave a second time for it.
     await pipe(transfer(old[0], 'Carol', 'Dave', '1.00'));
@@ -126,8 +127,8 @@ describe('wallet: dedupe retention', () => {
     const acctAlice = accountantOf('Alice', 2);
     const acctJohn = accountantOf('John', 2);
     assert.notEqual(acctAlice, acctJohn);
-    assert.equal((await byteStore(driver, acctAlice, 'payment-dedupe')).length, 2);
-    assert.equal((await byteStore(driver, acctJohn, 'payment-dedupe')).length, 2);
+    assert.equal((await byteStore(driver, acctAlice, 'payment-dedupe')).length, 1);
+    assert.equal((await byteStore(driver, acctJohn, 'payment-dedupe')).length, 1);
 
     driver.advanceTime('8d');
     await pipe(transfer('legs', 'Alice', 'John', '3.00'));
@@ -135,8 +136,10 @@ describe('wallet: dedupe retention', () => {
     assert.deepEqual(latestBalances(driver), { Alice: '-6.00', John: '6.00' });
     for (const task of [acctAlice, acctJohn]) {
       const entries = await byteStore(driver, task, 'payment-dedupe');
-      assert.equal(entries.length, 2, `${task}: only the re-applied leg is remembered`);
-      assert.ok(entries.some(([k]) => k.startsWith(Buffer.from('t\u0000', 'latin1').toString('hex') + u64(t0 + 8 * DAY).toString('hex'))));
+      assert.equal(entries.length, 1, `${task}: only the re-applied leg is remembered`);
+      assert.equal(entries[0][1], u64(t0 + 8 * DAY).toString('hex'), `${task}: first seen in the new window`);
+      const index = await byteStore(driver, task, 'payment-dedupe#by-time');
+      assert.deepEqual(index.map(([k]) => k.slice(0, 16)), [u64(t0 + 8 * DAY).toString('hex')], `${task}: one time entry, in the new window`);
     }
   });
 

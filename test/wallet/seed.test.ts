@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import Decimal from 'decimal.js';
 import { TopologyTestDriver } from '../../src/testing';
-import { wallet } from '../../topology/wallet';
-import { Balance, TransferRequest } from '../../topology/wallet-types';
+import { wallet } from '../../topology/wallet/topology';
+import { Balance, TransferRequest } from '../../topology/wallet/types';
 
 const SEED_ID = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11';
 const transfer = (request_id: string, from: string, to: string, amount: string): TransferRequest => ({ request_id, from, to, amount: new Decimal(amount) });

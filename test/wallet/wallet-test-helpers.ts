@@ -3,11 +3,11 @@
  */
 import { strict as assert } from 'node:assert';
 import Decimal from 'decimal.js';
-import { StreamsError } from '../../src/errors/streams-error';
+import { StreamsError } from '../../src/core/errors/streams-error';
 import { partitionForKey } from '../../src/runtime/murmur2';
 import { TopologyTestDriver } from '../../src/testing';
-import { TOPICS } from '../../topology/wallet';
-import { Balance, Payment, TransferRequest } from '../../topology/wallet-types';
+import { TOPICS } from '../../topology/wallet/topology';
+import { Balance, Payment, TransferRequest } from '../../topology/wallet/types';
 
 export const ACCOUNTS = ['Alice', 'Bob', 'John', 'Carol', 'Dave'] as const;
 export type Account = (typeof ACCOUNTS)[number];

@@ -1,22 +1,27 @@
-import { OperatorFunction, concatMap } from 'rxjs';
 import { ErrorHandling, ErrorPolicy } from '../../dsl/error-handling';
-import { StreamsError } from '../../errors/streams-error';
+import { StreamsError } from '../../core/errors/streams-error';
+import { LogRecord, OutgoingRecord } from '../../core/records';
 import { Envelope } from '../envelope';
-import { LogRecord, OutgoingRecord } from '../records';
 
 /**
- * The one error boundary of a task: each failure envelope is either turned into a dead letter (the original bytes
- * plus the error, written in the same transaction as the batch's outputs, so nothing is lost) or raised as the
- * stream's error, which fails the batch before anything is committed.
+ * The one error boundary of a task: each failure is either turned into a dead letter (the original bytes plus the
+ * error, written in the same transaction as the batch's outputs, so nothing is lost) or thrown, which fails the batch
+ * before anything is committed. Returns the batch's outputs in order.
  */
-export function handleFailures(errors: ErrorHandling, partitions: number): OperatorFunction<Envelope, Envelope> {
-  return concatMap((env: Envelope) => {
-    if (env.kind !== 'failure') return [env];
-    const policy: ErrorPolicy = errors[env.stage];
-    const decision = typeof policy === 'function' ? policy(env.error, env.source) : policy;
-    if (decision === 'fail') throw env.error;
-    return [{ kind: 'output', output: deadLetter(errors.deadLetterTopic, partitions, env.stage, env.node, env.error, env.source) } as Envelope];
-  });
+export function handleFailures(errors: ErrorHandling, partitions: number): (batch: Envelope[]) => OutgoingRecord[] {
+  return (batch) => {
+    const outputs: OutgoingRecord[] = [];
+    for (const env of batch) {
+      if (env.kind === 'output') outputs.push(env.output);
+      else if (env.kind === 'failure') {
+        const policy: ErrorPolicy = errors[env.stage];
+        const decision = typeof policy === 'function' ? policy(env.error, env.source) : policy;
+        if (decision === 'fail') throw env.error;
+        outputs.push(deadLetter(errors.deadLetterTopic, partitions, env.stage, env.node, env.error, env.source));
+      }
+    }
+    return outputs;
+  };
 }
 
 export function deadLetter(topic: string, partitions: number, stage: string, node: string, error: StreamsError, source: LogRecord): OutgoingRecord {

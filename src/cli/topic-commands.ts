@@ -1,0 +1,105 @@
+import { createReadStream } from 'node:fs';
+import { Argv } from 'yargs';
+import { createKafka, parseBrokers } from '../kafka/kafka-connection';
+import { TopicEncoder } from '../kafka/topic-producer';
+import { requireTopics, withAdmin } from '../kafka/topic-admin';
+import { toKafkaMessage } from '../kafka/kafka-records';
+import { allPartitionsAssigner } from '../kafka/task-assigner';
+import { jsonCodec } from './json-codec';
+import { TopologyModule } from './load-topology';
+import { produceLines } from './produce-lines';
+import { onSignals } from './signals';
+import { brokersOption, topologyOption } from './options';
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+/** `produce` and `consume`: JSON lines in and out of any topic of the topology, through its serdes. */
+export function registerTopicCommands<T>(cli: Argv<T>, load: () => TopologyModule) {
+  return cli
+    .command(
+      'produce',
+      'validate, encode and produce JSON lines (stdin or --file) to a topic',
+      (y) =>
+        brokersOption(topologyOption(y))
+          .option('topic', { type: 'string', demandOption: true })
+          .option('file', { type: 'string', describe: 'JSON-lines file (default: stdin)' })
+          .option('key-field', { type: 'string', default: 'request_id', describe: 'field of each value used as the record key' }),
+      async (args) => {
+        const { topology, cli } = load();
+        const partitions = args.partitions ?? topology.defaultPartitions;
+        const codec = jsonCodec(topology, args.topic);
+        const encoder = new TopicEncoder<unknown, unknown>(topology, args.topic, undefined, partitions);
+        // The topology module may hold a topic's values to its own rules (beyond what the schema says).
+        const fromJson = cli.produceValue?.(args.topic, topology);
+        const kafka = createKafka(parseBrokers(args.brokers), `${topology.applicationId}-produce`);
+        await withAdmin(kafka, (admin) => requireTopics(admin, topology.topics(partitions).filter((t) => t.name === args.topic)));
+        const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+        await producer.connect();
+        try {
+          const summary = await produceLines({
+            input: args.file ? createReadStream(args.file) : process.stdin,
+            codec,
+            encoder,
+            keyField: args.keyField,
+            fromJson,
+            send: async (records) => void (await producer.send({ topic: args.topic, acks: -1, messages: records.map(toKafkaMessage) })),
+          });
+          for (const r of summary.rejected) process.stderr.write(`line ${r.line}: ${r.message}\n`);
+          process.stderr.write(`${summary.written} written, ${summary.rejected.length} rejected\n`);
+          if (summary.rejected.length > 0) process.exitCode = 1;
+        } finally {
+          await producer.disconnect();
+        }
+      },
+    )
+    .command(
+      'consume',
+      'print a topic as JSON lines, decoded with the topology\'s serdes',
+      (y) =>
+        brokersOption(topologyOption(y))
+          .option('topic', { type: 'string', demandOption: true })
+          .option('from-beginning', { type: 'boolean', default: false })
+          .option('max-messages', { type: 'number', describe: 'stop after this many records' })
+          .option('idle-timeout-ms', { type: 'number', describe: 'stop when nothing arrived for this long' }),
+      async (args) => {
+        const { topology } = load();
+        const codec = jsonCodec(topology, args.topic);
+        const kafka = createKafka(parseBrokers(args.brokers), `${topology.applicationId}-consume`);
+        const consumer = kafka.consumer({ groupId: `${topology.applicationId}-consume-${process.pid}-${Date.now()}`, partitionAssigners: [allPartitionsAssigner()], readUncommitted: false, maxWaitTimeInMs: 100 });
+        await consumer.connect();
+        await consumer.subscribe({ topics: [args.topic], fromBeginning: args.fromBeginning });
+        let seen = 0;
+        let idle: NodeJS.Timeout | undefined;
+        const done = new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          onSignals(async () => stop());
+          const arm = () => {
+            if (!args.idleTimeoutMs) return;
+            clearTimeout(idle);
+            idle = setTimeout(stop, args.idleTimeoutMs);
+          };
+          arm();
+          void consumer.run({
+            autoCommit: false,
+            eachMessage: async ({ partition, message }) => {
+              if (args.maxMessages !== undefined && seen >= args.maxMessages) return;
+              try {
+                const key = message.key === null ? null : codec.serdes.key.deserialize(message.key, args.topic);
+                const value = message.value === null ? null : codec.valueToJson(codec.serdes.value.deserialize(message.value, args.topic));
+                print(JSON.stringify({ partition, offset: Number(message.offset), key, value }));
+              } catch (err) {
+                // An undecodable record is reported with its position and skipped, not retried forever.
+                process.stderr.write(`${args.topic}[${partition}]@${message.offset}: cannot decode: ${err instanceof Error ? err.message : err}\n`);
+              }
+              seen += 1;
+              arm();
+              if (args.maxMessages !== undefined && seen >= args.maxMessages) stop();
+            },
+          });
+        });
+        await done;
+        clearTimeout(idle);
+        await consumer.disconnect();
+      },
+    );
+}

@@ -1,2 +1,0 @@
-export * from './transfer-validation';
-export * from './transfer-server';

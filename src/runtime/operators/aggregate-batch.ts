@@ -1,0 +1,63 @@
+import { AggregateNode } from '../../dsl/nodes';
+import { ProcessingError } from '../../core/errors/processing-error';
+import { Envelope, RecordEnvelope } from '../envelope';
+import { partitionForKey } from '../murmur2';
+import { TaskContext } from '../task-context';
+import { BatchStep, asFailure, derive } from './batch-kit';
+
+/**
+ * Folds each record into the aggregate of its key (kept in the node's store) and emits the new aggregate. The keys
+ * are computed first and read in one multi-get; the fold is then synchronous. A key must belong to this task's
+ * partition: an aggregate split across tasks would be silently wrong, so a key that hashes elsewhere is a processing
+ * error telling the author to repartition through a topic first.
+ */
+export function aggregateBatch(node: AggregateNode, ctx: TaskContext): BatchStep {
+  const store = ctx.store(node.name);
+  const sourceTopic = ctx.topology.subTopology(node.subTopology).sources[0].topic;
+  const partitions = ctx.topology.partitionsOf(sourceTopic, ctx.partitions);
+  const topic = `${ctx.applicationId}-${node.name}-changelog`;
+
+  return async (batch) => {
+    const keyOf = new Map<RecordEnvelope, { key: unknown; bytes: Buffer } | Envelope>();
+    const reads: Buffer[] = [];
+    for (const env of batch) {
+      if (env.kind !== 'record') continue;
+      try {
+        const key = node.key(env.record);
+        const bytes = node.keySerde.serialize(key, topic);
+        const owner = partitionForKey(bytes, partitions);
+        if (owner !== ctx.partition) {
+          throw new ProcessingError(node.name, env.record.source, new Error(`aggregate key ${JSON.stringify(key)} belongs to partition ${owner}, not ${ctx.partition}: re-key the stream through a topic before aggregating`));
+        }
+        keyOf.set(env, { key, bytes });
+        reads.push(bytes);
+      } catch (err) {
+        keyOf.set(env, asFailure(node.name, env, err));
+      }
+    }
+    await store.prefetch(reads);
+
+    const out: Envelope[] = [];
+    for (const env of batch) {
+      if (env.kind !== 'record') {
+        out.push(env);
+        continue;
+      }
+      const k = keyOf.get(env)!;
+      if (!('bytes' in k)) {
+        out.push(k);
+        continue;
+      }
+      try {
+        const stored = store.peek(k.bytes);
+        const current = stored === undefined ? node.init(k.key) : node.valueSerde.deserialize(stored, topic);
+        const next = node.add(current, env.record);
+        store.put(k.bytes, node.valueSerde.serialize(next, topic));
+        out.push(derive(env, k.key, next));
+      } catch (err) {
+        out.push(asFailure(node.name, env, err));
+      }
+    }
+    return out;
+  };
+}

@@ -1,0 +1,75 @@
+import Decimal from 'decimal.js';
+import { AMOUNT_PRECISION, AMOUNT_SCALE, type TransferRequest } from '../types';
+
+/** The API's error body: `message`, and `code` for every error a client can act on (none for unparsable JSON). */
+export interface ValidationError {
+  message: string;
+  code?: string;
+}
+
+export type ValidationResult = { ok: true; transfer: TransferRequest } | { ok: false; error: ValidationError };
+
+// The original demo's answer to a body that is not a transfer object: a message and no code.
+export const INVALID_JSON: ValidationError = Object.freeze({ message: 'problems parsing JSON' });
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// Decimal notation, exponent allowed ("1e-30" is a valid decimal); hex, NaN and Infinity are things decimal.js
+// would accept but a client sending money should not.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const MIN_AMOUNT = new Decimal(10).pow(-AMOUNT_SCALE);
+// decimal(18, 2) holds values strictly below 10^16.
+const AMOUNT_LIMIT = new Decimal(10).pow(AMOUNT_PRECISION - AMOUNT_SCALE);
+
+// Key order message, code: the server serializes the error as-is.
+const fail = (code: string, message: string): ValidationResult => ({ ok: false, error: { message, code } });
+const AMOUNT_LT_MIN = () => fail('amount_lt_min', `ensure this value is greater than ${MIN_AMOUNT.toFixed(AMOUNT_SCALE)}`);
+
+/** Parses the UUID forms Go's UUID parsers accept; returns lowercase canonical 8-4-4-4-12, or undefined. */
+export function normalizeUuid(raw: string): string | undefined {
+  let s = raw.trim().toLowerCase();
+  if (s.startsWith('urn:uuid:')) s = s.slice('urn:uuid:'.length);
+  else if (s.startsWith('{') && s.endsWith('}')) s = s.slice(1, -1);
+  else if (HEX32.test(s)) {
+    s = `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+  }
+  return CANONICAL.test(s) ? s : undefined;
+}
+
+/**
+ * Checks a decoded JSON body against the transfer contract (the original demo's, see README); the first failing rule
+ * wins, in the demo's order: request_id, from, amount, to, then ours (same_account).
+ */
+export function validateTransfer(body: unknown): ValidationResult {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, error: { ...INVALID_JSON } };
+  const b = body as Record<string, unknown>;
+  // A present-but-wrong-typed field is a shape error, like Go's json.Unmarshal refusing it; null counts as present.
+  for (const key of ['request_id', 'from', 'to', 'amount']) {
+    if (key in b && typeof b[key] !== 'string') return { ok: false, error: { ...INVALID_JSON } };
+  }
+  const str = (key: string): string => ((b[key] as string | undefined) ?? '').trim();
+
+  const requestId = normalizeUuid(str('request_id'));
+  if (requestId === undefined) return fail('request_id_invalid', 'transfer request ID must be valid UUID');
+
+  const from = str('from');
+  if (from === '') return fail('from_required', 'transfer sender account is required');
+
+  // A missing amount is zero, as in the demo.
+  const rawAmount = str('amount') || '0';
+  if (!DECIMAL.test(rawAmount)) return fail('amount_invalid', 'amount must be a decimal number such as "10.50"');
+  const exact = new Decimal(rawAmount);
+  // An exponent beyond decimal.js's range parses as Infinity.
+  if (!exact.isFinite()) return fail('amount_invalid', 'amount must have at most 16 integer digits');
+  // The minimum applies to the amount as sent, before rounding: 0.009 is too small even though it rounds to 0.01.
+  if (exact.lt(MIN_AMOUNT)) return AMOUNT_LT_MIN();
+  const amount = exact.toDecimalPlaces(AMOUNT_SCALE, Decimal.ROUND_HALF_UP);
+  // Checked after rounding: 9999999999999999.995 rounds up to 17 integer digits.
+  if (amount.gte(AMOUNT_LIMIT)) return fail('amount_invalid', 'amount must have at most 16 integer digits');
+
+  const to = str('to');
+  if (to === '') return fail('to_required', 'transfer recipient account is required');
+  if (from === to) return fail('same_account', 'from and to must be different accounts');
+
+  return { ok: true, transfer: { request_id: requestId, from, to, amount } };
+}
