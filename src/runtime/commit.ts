@@ -39,6 +39,7 @@ export class Commit {
     private readonly log: TaskLog,
     private readonly outputs: OutgoingRecord[],
     private readonly offsets: SourceOffset[],
+    /** The task's stream time at the end of the batch: changelog records carry it, and the checkpoint keeps it. */
     private readonly timestamp: number,
     private readonly faults?: FaultInjector,
   ) {}
@@ -73,6 +74,7 @@ export class Commit {
 
   private nextCheckpoint(records: OutgoingRecord[], positions: Array<{ offset: number }>, endOffsets: Record<string, number> = {}): Checkpoint {
     const next = this.taskState.checkpoint;
+    next.streamTime = this.timestamp;
     for (const o of this.offsets) next.source[`${o.topic}-${o.partition}`] = o.offset;
     for (let i = this.outputs.length; i < records.length; i++) {
       const { topic, partition } = records[i];

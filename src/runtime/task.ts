@@ -61,6 +61,8 @@ export class Task {
     const sub = opts.topology.subTopology(opts.task.subTopology);
     const state = await TaskState.open(opts.storage, storeSpecsOf(sub), opts.task.partition, opts.task.id, opts.cacheBytesPerStore);
     const context = new TaskContext(opts.topology.applicationId, opts.task.id, opts.task.partition, opts.topology, opts.partitions, state.stores, opts.clock);
+    // Stream time never goes back, not even across a restart.
+    context.streamTime = state.checkpoint.streamTime ?? 0;
     return new Task(opts, state, context);
   }
 
@@ -80,6 +82,7 @@ export class Task {
   /** Replays changelogs into the local stores (from the checkpoint, or from scratch). */
   async restore(): Promise<{ restored: number }> {
     const result = await this.state.restore(this.opts.log, this.logger);
+    this.context.streamTime = Math.max(this.context.streamTime, this.state.checkpoint.streamTime ?? 0);
     this.opts.metrics?.restored.inc({ task: this.id }, result.restored);
     return result;
   }

@@ -58,11 +58,12 @@ export function avroSerde<T>(readerSchema: Schema, options: AvroSerdeOptions = {
     serialize(value: T): Buffer {
       // Validate first: avsc's encoder would otherwise throw context-free errors (or write garbage for some
       // wrong types), and the error hook tells us which field is wrong.
-      const problems: Array<{ path: string[]; value: unknown; type: Type }> = [];
-      const valid = reader.type.isValid(value, {
-        errorHook: (path, bad, type) => problems.push({ path, value: bad, type }),
-      });
-      if (!valid) throw invalidValue(typeName, problems);
+      // The plain check is the fast path; only a failed value pays for the hook that says which field is wrong.
+      if (!reader.type.isValid(value)) {
+        const problems: Array<{ path: string[]; value: unknown; type: Type }> = [];
+        reader.type.isValid(value, { errorHook: (path, bad, type) => problems.push({ path, value: bad, type }) });
+        throw invalidValue(typeName, problems);
+      }
       try {
         return encode(value);
       } catch (cause) {

@@ -9,6 +9,11 @@ export interface Checkpoint {
   version: 1;
   source: Record<string, number>;
   changelog: Record<string, number>;
+  /**
+   * The task's stream time when the batch committed: a restarted task resumes from it, so stream time never goes
+   * back (dedupe stamps and purges by it). Absent in checkpoints written before it was kept (then 0).
+   */
+  streamTime?: number;
 }
 
 export const CHECKPOINT_KEY = Buffer.from('c\u0000checkpoint', 'latin1');

@@ -112,6 +112,8 @@ export class TaskState {
           previous.set(k, r.value ?? undefined);
         }
         const next = this.checkpointWith(changelogTopic, records[records.length - 1].offset + 1);
+        // Changelog records carry the stream time of their commit: a rebuilt task resumes from the latest.
+        for (const r of records) if (r.timestamp > (next.streamTime ?? 0)) next.streamTime = r.timestamp;
         await this.storage.write([...ops, this.checkpointOp(next)]);
         this.current = next;
         done = records[records.length - 1].offset + 1 - from;

@@ -143,6 +143,24 @@ describe('wallet: dedupe retention', () => {
     }
   });
 
+  for (const wiped of [false, true]) {
+    it(`stream time survives a restart${wiped ? ' on a wiped state (rebuilt from the changelog)' : ''}: an old record after it is stamped with the time the task had reached`, async () => {
+      const [early, late, current] = idsOn('payment-0', 'st-', 3);
+      driver.advanceTime('30d');
+      await pipe(transfer(current, 'Alice', 'Bob', '1.00')); // payment-0's stream time: t0 + 30d
+      await driver.crash('payment-0');
+      if (wiped) await driver.wipeState('payment-0');
+      await driver.restart('payment-0');
+      // A request produced 8 days ago arrives late (a producer that buffered it); then current traffic, then its retry.
+      await pipe(transfer(late, 'Carol', 'Dave', '2.00'), driver.now - 8 * DAY);
+      await pipe(transfer(early, 'John', 'Dave', '3.00'));
+      await pipe(transfer(late, 'Carol', 'Dave', '2.00'));
+      const legs = paymentRecords(driver).filter((p) => p.value.request_id === late);
+      assert.equal(legs.length, 2, 'the retry of the late request is a duplicate: it was remembered from the stream time the task had reached');
+      assert.deepEqual(latestBalances(driver), { Alice: '-1.00', Bob: '1.00', Carol: '-2.00', Dave: '5.00', John: '-3.00' });
+    });
+  }
+
   it('the books still balance when a retry stamped by a producer clock 2 s behind arrives just after the window edge', async () => {
     // BUG (kept failing on purpose, see the report): each dedupe judges ids against its own task's stream time.
     // A retry produced at t0 + 7d - 1s by a producer whose clock lags, delivered right after a record stamped
