@@ -5,6 +5,7 @@ import { TaskFencedError } from '../kafka/kafka-task-log';
 import { Logger } from '../core/logger';
 import { backoff, sleep } from '../core/sleep';
 import { StreamsMetrics } from '../runtime/metrics';
+import { OffsetReset } from '../runtime/task';
 
 export interface RunOptions {
   topology: Topology;
@@ -17,6 +18,7 @@ export interface RunOptions {
   maxBatchBytes?: number;
   commitIntervalMs?: number;
   reportLines?: boolean;
+  resetOffsets?: OffsetReset;
   /** Restarts of one task after a transient failure before the process gives up. */
   maxRestarts?: number;
   print?: (line: string) => void;

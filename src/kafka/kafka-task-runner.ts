@@ -3,7 +3,7 @@ import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { Subscription } from 'rxjs';
 import { Topology } from '../dsl/topology';
 import { Logger, childLogger, silentLogger } from '../core/logger';
-import { Task } from '../runtime/task';
+import { OffsetReset, Task } from '../runtime/task';
 import { DEFAULT_BATCH_LIMITS, BatchLimits, taskLoop } from '../runtime/task-loop';
 import { StreamsMetrics } from '../runtime/metrics';
 import { openTaskStorage, taskStateDir } from '../state/open-task-storage';
@@ -29,6 +29,10 @@ export interface KafkaTaskRunnerOptions {
   maxBatchBytes?: number;
   /** How long an idle task waits for a first record; bounds the commit interval (Kafka Streams: 100 ms under EOS). */
   commitIntervalMs?: number;
+  /** What to do when the task's committed offsets are missing or behind its checkpoint (default: refuse to start). */
+  resetOffsets?: OffsetReset;
+  /** Re-commit an idle task's offsets this often (default 1 h). */
+  offsetsKeepAliveMs?: number;
   /** Print the topology's report lines (`to(..., { report })`); on by default. */
   reportLines?: boolean;
   metrics?: StreamsMetrics;
@@ -87,7 +91,7 @@ export class KafkaTaskRunner {
       const storage = await openTaskStorage(dir, taskId, 30_000, this.logger);
       this.storage = storage;
       await log.fence();
-      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics, reportLines: this.opts.reportLines });
+      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics, reportLines: this.opts.reportLines, offsetsKeepAliveMs: this.opts.offsetsKeepAliveMs });
       const { restored } = await this.task.restore();
       this.logger.info({ restored, dir }, `task ${taskId} restored (${restored} changelog records replayed)`);
       await this.consume();
@@ -119,7 +123,7 @@ export class KafkaTaskRunner {
       maxBytes: this.opts.maxBatchBytes ?? DEFAULT_BATCH_LIMITS.maxBytes,
       maxWaitMs: this.opts.commitIntervalMs ?? DEFAULT_BATCH_LIMITS.maxWaitMs,
     };
-    const source = new KafkaBatchSource(await task.startOffsets(), 2 * limits.maxRecords);
+    const source = new KafkaBatchSource(await task.startOffsets(this.opts.resetOffsets), 2 * limits.maxRecords);
     this.source = source;
     this.instanceGroup = `${this.groupId}-instance-${randomUUID().slice(0, 8)}`;
     this.consumer = this.kafka!.consumer({

@@ -37,7 +37,10 @@ export interface BatchSource {
 export async function runNextBatch(task: Task, source: BatchSource, limits: BatchLimits): Promise<BatchOutcome | null | undefined> {
   const records = await source.next(limits);
   if (records === null) return null;
-  if (records.length === 0) return undefined;
+  if (records.length === 0) {
+    await task.keepOffsetsAlive();
+    return undefined;
+  }
   const outcome = await task.run(records);
   source.advance(records);
   return outcome;

@@ -6,7 +6,7 @@ import { SourcePipeline, compileSubTopology, storeSpecsOf } from './compile-sub-
 import { Envelope } from './envelope';
 import { Logger, silentLogger } from '../core/logger';
 import { handleFailures } from './operators/handle-failures';
-import { LogRecord, OutgoingRecord, TopicPartition } from '../core/records';
+import { LogRecord, OutgoingRecord, TopicPartition, tpKey } from '../core/records';
 import { TaskContext } from './task-context';
 import { SourceOffset, TaskLog } from './task-log';
 import { StreamsError } from '../core/errors/streams-error';
@@ -27,9 +27,16 @@ export interface TaskOptions {
   clock?: () => number;
   /** Bound of each store's cache of committed reads, in bytes. */
   cacheBytesPerStore?: number;
+  /** Re-commit the offsets of a task that processed nothing for this long (default 1 h; Kafka keeps them 7 days). */
+  offsetsKeepAliveMs?: number;
   /** Make the sinks' report lines for each committed batch (default true; off, a sink's `report` is never called). */
   reportLines?: boolean;
 }
+
+/** What to do when a task's committed offsets are missing or behind its checkpoint (see `Task.startOffsets`). */
+export type OffsetReset = 'to-checkpoint' | 'earliest';
+
+export const DEFAULT_OFFSETS_KEEPALIVE_MS = 60 * 60 * 1000;
 
 export interface BatchOutcome {
   processed: number;
@@ -46,6 +53,9 @@ export class Task {
   private readonly pipelines: Map<string, SourcePipeline>;
   private readonly boundary: (batch: Envelope[]) => OutgoingRecord[];
   private closed = false;
+  /** The next offset of each source partition as last committed (or resumed from). */
+  private readonly positions = new Map<string, SourceOffset>();
+  private offsetsCommittedAt = 0;
 
   private constructor(
     private readonly opts: TaskOptions,
@@ -87,11 +97,49 @@ export class Task {
     return result;
   }
 
-  /** Where to resume each source partition: the offset committed with the last transaction, else the beginning. */
-  async startOffsets(): Promise<Map<string, number>> {
+  /**
+   * Where to resume each source partition: the offset committed with the last transaction (the beginning for a task
+   * that never committed). A committed offset that is missing or behind what the task's checkpoint says it processed
+   * means the group's offsets expired or were reset: resuming there would process those records again, past the
+   * dedupe window, so it is refused (`OFFSETS_LOST`) unless `reset` says what to do: `to-checkpoint` resumes where
+   * the local state says, `earliest` deliberately reprocesses everything.
+   */
+  async startOffsets(reset?: OffsetReset): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (const tp of this.sources) out.set(tp.topic, (await this.opts.log.committedOffset(tp)) ?? 0);
+    const checkpoint = this.state.checkpoint;
+    for (const tp of this.sources) {
+      const committed = await this.opts.log.committedOffset(tp);
+      const processed = checkpoint.source[tpKey(tp)];
+      let start = committed ?? 0;
+      if (processed !== undefined && (committed === undefined || committed < processed)) {
+        const found = committed === undefined ? 'no committed offset' : `committed offset ${committed}`;
+        if (reset === undefined) {
+          throw new StreamsError(
+            `task ${this.id}: ${tpKey(tp)} has ${found}, but the task's checkpoint says it processed up to offset ${processed}: ` +
+              `the group's offsets expired or were reset. Resuming there would process records again. ` +
+              `Start it with --reset-offsets to-checkpoint (resume at ${processed}) or --reset-offsets earliest (reprocess all).`,
+            { code: 'OFFSETS_LOST' },
+          );
+        }
+        start = reset === 'to-checkpoint' ? processed : 0;
+        this.logger.warn({ tp: tpKey(tp), committed, checkpoint: processed, reset, start }, `task ${this.id}: ${found} for ${tpKey(tp)}; resuming at ${start} (--reset-offsets ${reset})`);
+      }
+      out.set(tp.topic, start);
+      this.positions.set(tpKey(tp), { ...tp, offset: start });
+    }
+    this.offsetsCommittedAt = this.now();
     return out;
+  }
+
+  /**
+   * Commits the task's offsets again (an empty transaction) when it has committed nothing for `offsetsKeepAliveMs`:
+   * Kafka expires the offsets of a group without members that long after their last commit, even while the task
+   * runs idle. Called by the task loop when a turn found no records.
+   */
+  async keepOffsetsAlive(): Promise<void> {
+    if (this.closed || this.positions.size === 0) return;
+    if (this.now() - this.offsetsCommittedAt < (this.opts.offsetsKeepAliveMs ?? DEFAULT_OFFSETS_KEEPALIVE_MS)) return;
+    await this.commit([], [...this.positions.values()]);
   }
 
   /** Processes a batch and commits it. Throws (with nothing committed) if a record fails under the `fail` policy. */
@@ -107,16 +155,7 @@ export class Task {
       this.state.discard();
       throw err;
     }
-    const commit = new Commit(this.id, this.state, this.opts.log, outputs, nextOffsets(records), this.context.streamTime, this.opts.faults);
-    commit.prepare();
-    let committed: CommittedRecord[];
-    try {
-      committed = await commit.complete();
-    } catch (err) {
-      // The log may be ahead of the disk now (a failure after the transaction): only a restore may continue.
-      await this.close();
-      throw err;
-    }
+    const committed = await this.commit(outputs, nextOffsets(records));
     const reports: string[] = [];
     if (this.opts.reportLines !== false) {
       for (const c of committed) {
@@ -126,6 +165,26 @@ export class Task {
     }
     this.observe(records.length, committed, Number(process.hrtime.bigint() - started) / 1e9);
     return { processed: records.length, committed, reports };
+  }
+
+  /** One commit (the state machine in commit.ts); a failed one closes the task. */
+  private async commit(outputs: OutgoingRecord[], offsets: SourceOffset[]): Promise<CommittedRecord[]> {
+    const commit = new Commit(this.id, this.state, this.opts.log, outputs, offsets, this.context.streamTime, this.opts.faults);
+    commit.prepare();
+    try {
+      const committed = await commit.complete();
+      for (const o of offsets) this.positions.set(tpKey(o), o);
+      this.offsetsCommittedAt = this.now();
+      return committed;
+    } catch (err) {
+      // The log may be ahead of the disk now (a failure after the transaction): only a restore may continue.
+      await this.close();
+      throw err;
+    }
+  }
+
+  private now(): number {
+    return (this.opts.clock ?? Date.now)();
   }
 
   /** Drops uncommitted work and releases the store (a crash or a clean stop; committed state is already on disk). */

@@ -74,6 +74,7 @@ export class InMemoryLog {
   private readonly partitions = new Map<string, PartitionLog[]>();
   private readonly groups = new Map<string, Map<string, number>>();
   private readonly compacted = new Set<string>();
+  private readonly commitCounts = new Map<string, number>();
 
   createTopic(topic: string, partitions: number, options: { compacted?: boolean } = {}): void {
     const existing = this.partitions.get(topic);
@@ -125,6 +126,23 @@ export class InMemoryLog {
     return this.groups.get(group)?.get(tpKey(tp));
   }
 
+  /** Drops a group's committed offsets, as Kafka's offset expiry or `kafka-consumer-groups --delete-offsets` does. */
+  deleteGroupOffsets(group: string): void {
+    this.groups.delete(group);
+  }
+
+  /** Sets a group's committed offset by hand, as `kafka-consumer-groups --reset-offsets` does. */
+  setCommittedOffset(group: string, tp: TopicPartition, offset: number): void {
+    const offsets = this.groups.get(group) ?? new Map<string, number>();
+    offsets.set(tpKey(tp), offset);
+    this.groups.set(group, offsets);
+  }
+
+  /** How many transactions committed offsets for the group (an idle task re-commits them). */
+  offsetCommits(group: string): number {
+    return this.commitCounts.get(group) ?? 0;
+  }
+
   commit(group: string, tx: TransactionRequest): TransactionResult {
     // Validate everything first: a transaction that fails half-way would break the all-or-nothing promise.
     const logs = tx.records.map((r) => this.partition(r));
@@ -135,6 +153,7 @@ export class InMemoryLog {
     const offsets = this.groups.get(group) ?? new Map<string, number>();
     for (const o of tx.offsets) offsets.set(tpKey(o), o.offset);
     this.groups.set(group, offsets);
+    if (tx.offsets.length > 0) this.commitCounts.set(group, this.offsetCommits(group) + 1);
     for (const log of new Set(logs)) if (this.compacted.has(tx.records[logs.indexOf(log)].topic)) log.compactIfLarge();
     return { positions };
   }

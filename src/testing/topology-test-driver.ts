@@ -12,7 +12,7 @@ import { InMemoryBatchSource } from './in-memory-batch-source';
 export { FAULT_POINTS, FaultPoint };
 import { partitionForKey } from '../runtime/murmur2';
 import { LogRecord, TopicPartition } from '../core/records';
-import { Task } from '../runtime/task';
+import { OffsetReset, Task } from '../runtime/task';
 import { Logger, silentLogger } from '../core/logger';
 import { StreamsMetrics } from '../runtime/metrics';
 import { InMemoryKeyValueStore } from '../state/in-memory-key-value-store';
@@ -191,7 +191,7 @@ export class TopologyTestDriver {
   }
 
   /** Starts (or restarts) a task: opens its state, restores it from checkpoint + changelog, resumes at its offsets. */
-  async restart(taskId: string): Promise<void> {
+  async restart(taskId: string, options: { resetOffsets?: OffsetReset } = {}): Promise<void> {
     const slot = this.slot(taskId);
     if (slot.task) await this.crash(taskId);
     const task = await Task.open({
@@ -208,7 +208,14 @@ export class TopologyTestDriver {
       reportLines: this.opts.reportLines,
     });
     await task.restore();
-    slot.source = new InMemoryBatchSource(this.log, task.sources, await task.startOffsets());
+    let positions: Map<string, number>;
+    try {
+      positions = await task.startOffsets(options.resetOffsets);
+    } catch (err) {
+      await task.close();
+      throw err;
+    }
+    slot.source = new InMemoryBatchSource(this.log, task.sources, positions);
     slot.task = task;
     await this.process();
   }
