@@ -694,12 +694,12 @@ export async function compareOnBroker(options: CompareOptions) {
   const medians: Record<string, { transfersPerSecond?: number; steadyTransfersPerSecond?: number; seconds?: number; startupSeconds?: number; peakRssMiB?: number; cpuSeconds?: number }> = {};
   for (const s of opts.systems) {
     const ok = runs.filter((r) => r.system === s && !r.error);
-    const pick = (f: (r: RunResult) => number | undefined) => median(ok.map(f).filter((x): x is number => x !== undefined));
+    const pick = (f: (r: RunResult) => number | undefined) => round3(median(ok.map(f).filter((x): x is number => x !== undefined)));
     medians[s] = {
-      seconds: round3(pick((r) => r.seconds)),
+      seconds: pick((r) => r.seconds),
       transfersPerSecond: pick((r) => r.transfersPerSecond),
       steadyTransfersPerSecond: pick((r) => r.steadyTransfersPerSecond),
-      startupSeconds: round3(pick((r) => r.startupSeconds)),
+      startupSeconds: pick((r) => r.startupSeconds),
       peakRssMiB: pick((r) => r.peakRssMiB),
       cpuSeconds: pick((r) => r.cpuSeconds),
     };

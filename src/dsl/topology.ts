@@ -2,6 +2,7 @@ import { ErrorHandling, usesDeadLetters } from './error-handling';
 import { SinkNode, SourceNode, StoreDefinition, TopologyNode, changelogTopicFor } from './nodes';
 import { StreamsError } from '../core/errors/streams-error';
 import { TopologyError } from '../core/errors/topology-error';
+import { detailedDescription, kafkaStreamsDescription, mermaidDiagram } from './describe-topology';
 
 export type TopicRole = 'source' | 'sink' | 'changelog' | 'dead-letter';
 
@@ -114,8 +115,27 @@ export class Topology {
     return task;
   }
 
-  describe(partitions = this.defaultPartitions): string {
-    return describeTopology(this, partitions);
+  /**
+   * Kafka Streams' `TopologyDescription` text, byte for byte (`Topologies:`, `Sub-topology: 0`, `Source:`,
+   * `Processor:`, `Sink:`, `-->`, `<--`), with sub-topologies numbered in definition order: tools that read Kafka
+   * Streams' descriptions (kafka-streams-viz, ...) read it.
+   */
+  describe(): string {
+    return kafkaStreamsDescription(this);
+  }
+
+  /**
+   * `describe()`, then what Kafka Streams' text has no place for: the application id, each sub-topology's name,
+   * tasks and node kinds, the stores' changelog topics, every topic with partitions, cleanup policy and roles, and
+   * the tasks (`topology describe --format detail`).
+   */
+  describeDetail(partitions = this.defaultPartitions): string {
+    return detailedDescription(this, partitions);
+  }
+
+  /** A Mermaid flowchart of the topology (`topology describe --format mermaid`). */
+  toMermaid(): string {
+    return mermaidDiagram(this);
   }
 
   toJSON(partitions = this.defaultPartitions): object {
@@ -137,26 +157,4 @@ export class Topology {
       tasks: this.tasks(partitions).map((t) => t.id),
     };
   }
-}
-
-function describeTopology(t: Topology, partitions: number): string {
-  const lines: string[] = [`Topology: ${t.applicationId}`];
-  for (const sub of t.subTopologies) {
-    lines.push(`  Sub-topology: ${sub.name}`);
-    for (const n of sub.nodes) {
-      if (n.kind === 'source') lines.push(`    Source: ${n.name} (topics: [${n.topic}])`);
-      else if (n.kind === 'sink') lines.push(`    Sink: ${n.name} (topic: ${n.topic})`);
-      else lines.push(`    Processor: ${n.name} (${n.kind}, stores: [${n.stores.join(', ')}])`);
-      if (n.children.length > 0) lines.push(`      --> ${n.children.join(', ')}`);
-      if (n.parent) lines.push(`      <-- ${n.parent}`);
-    }
-  }
-  lines.push('', 'Topics:');
-  const topics = t.topics(partitions);
-  const width = Math.max(...topics.map((s) => s.name.length));
-  for (const s of topics) {
-    lines.push(`  ${s.name.padEnd(width)}  partitions=${s.partitions}  cleanup.policy=${s.cleanupPolicy}  (${s.roles.join(', ')})`);
-  }
-  lines.push('', `Tasks: ${t.tasks(partitions).map((x) => x.id).join(' ')}`);
-  return lines.join('\n');
 }

@@ -89,7 +89,7 @@ describe('transfer server', () => {
       ['tiny amount', { ...base, amount: '0.004' }, 'amount_lt_min', 'ensure this value is greater than 0.01'],
       ['negative amount', { ...base, amount: '-5' }, 'amount_lt_min', 'ensure this value is greater than 0.01'],
       ['garbage amount', { ...base, amount: 'abc' }, 'amount_invalid', 'amount must be a decimal number such as "10.50"'],
-      ['huge amount', { ...base, amount: '12345678901234567' }, 'amount_invalid', 'amount must have at most 16 integer digits'],
+      ['huge amount', { ...base, amount: '12345678901234567' }, 'amount_gt_max', 'ensure this value is less than or equal to 1000000000.00'],
       ['empty to', { ...base, to: '' }, 'to_required', 'transfer recipient account is required'],
       ['same account', { ...base, to: 'Alice' }, 'same_account', 'from and to must be different accounts'],
     ];

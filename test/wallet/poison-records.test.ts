@@ -9,9 +9,9 @@ import { StreamsError } from '../../src/core/errors/streams-error';
 import { LogRecord } from '../../src/core/records';
 import { TopologyTestDriver } from '../../src/testing';
 import { buildWallet, TOPICS, wallet } from '../../topology/wallet/topology';
-import { transferRequestSerde } from '../../topology/wallet/serdes';
-import { TransferRequest } from '../../topology/wallet/types';
-import { assertNoDuplicateOutputs, balanceRecords, isUp, latestBalances, paymentRecords, paymentTaskOf, transfer } from './wallet-test-helpers';
+import { paymentSerde, transferRequestSerde } from '../../topology/wallet/serdes';
+import { Payment, TransferRequest } from '../../topology/wallet/types';
+import { accountantOf, assertNoDuplicateOutputs, balanceRecords, isUp, latestBalances, paymentRecords, paymentTaskOf, sum, transfer } from './wallet-test-helpers';
 
 const DEAD_LETTER = 'wallet-dead-letter';
 const header = (r: LogRecord, name: string) => r.headers[name]?.toString('utf8');
@@ -120,6 +120,60 @@ describe('wallet: poison records', () => {
       assert.equal(driver.log.records(DEAD_LETTER).length, 1);
       assertDeadLetterOf(driver.log.records(DEAD_LETTER)[0], poison, { stage: 'deserialization', node: 'transfer-requests', code: 'AVRO_BAD_MARKER' });
       assert.equal(driver.log.committedOffset('wallet-payment-0', { topic: TOPICS.transferRequest, partition: 0 }), poison.offset + 2);
+    });
+  });
+
+  describe('money never splits: a transfer is refused whole, or an accountant stops', () => {
+    beforeEach(async () => {
+      driver = await TopologyTestDriver.create(wallet);
+    });
+    const leg = (p: Payment) => driver.pipeRaw(TOPICS.payment, Buffer.from(p.account, 'utf8'), paymentSerde.serialize(p, TOPICS.payment));
+    const isDown = async (task: string) => !(await isUp(driver, task));
+
+    it('two transfers of 9e15 into one account are refused by the payment step, before splitting; the books balance', async () => {
+      await pipe(transfer('small', 'Alice', 'Bob', '1.00'));
+      const first = await pipeEncoded(transfer('huge-1', 'Carol', 'Bob', '9000000000000000.00'));
+      const second = await pipeEncoded(transfer('huge-2', 'Dave', 'Bob', '9000000000000000.00'));
+      const dead = driver.log.records(DEAD_LETTER);
+      assert.equal(dead.length, 2, 'both requests, whole');
+      assertDeadLetterOf(dead.find((d) => header(d, 'source.offset') === String(first.offset) && d.partition === first.partition)!, first, { stage: 'processing', node: 'split-legs', code: 'PROCESSING_FAILED', message: /at most 1000000000\.00/ });
+      assertDeadLetterOf(dead.find((d) => header(d, 'source.offset') === String(second.offset) && d.partition === second.partition)!, second, { stage: 'processing', node: 'split-legs', code: 'PROCESSING_FAILED', message: /at most 1000000000\.00/ });
+      assert.ok(dead.every((d) => header(d, 'source.topic') === TOPICS.transferRequest), 'no leg is ever a dead letter');
+      assert.deepEqual(latestBalances(driver), { Alice: '-1.00', Bob: '1.00' });
+      assert.ok(sum(Object.values(latestBalances(driver))).isZero());
+    });
+
+    it('a balance that would overflow decimal(18,2) stops its accountant: nothing of the batch is committed, no leg is dead-lettered', async () => {
+      // Legs written by something other than our payment step (an old producer, a replay tool): no bound was checked.
+      await leg({ request_id: 'o-1', account: 'Bob', direction: 'INCOMING', amount: new Decimal('9000000000000000.00'), emission: '0:0' });
+      const task = accountantOf('Bob', 2);
+      const tp = { topic: TOPICS.payment, partition: Number(task.split('-')[1]) };
+      const committed = driver.log.committedOffset(`wallet-${task}`, tp);
+      await assert.rejects(leg({ request_id: 'o-2', account: 'Bob', direction: 'INCOMING', amount: new Decimal('9000000000000000.00'), emission: '0:1' }), (err: unknown) => {
+        assert.ok(err instanceof StreamsError, String(err));
+        assert.match(err.message, /balance/);
+        return true;
+      });
+      assert.equal(await isDown(task), true, 'the accountant stopped');
+      assert.equal(driver.log.committedOffset(`wallet-${task}`, tp), committed, 'the leg was not consumed');
+      assert.equal(driver.log.records(DEAD_LETTER).length, 0, 'no dead letter');
+      assert.equal(latestBalances(driver).Bob, '9000000000000000.00');
+    });
+
+    it('a leg in a schema the accountant does not know (a rolling upgrade) stops the accountant instead of dropping the leg', async () => {
+      const unknown = paymentSerde.serialize({ request_id: 'u-1', account: 'Alice', direction: 'INCOMING', amount: new Decimal('1.00'), emission: '0:0' }, TOPICS.payment);
+      unknown.fill(0x7a, 2, 10); // another writer schema's fingerprint
+      const task = accountantOf('Alice', 2);
+      await assert.rejects(driver.pipeRaw(TOPICS.payment, Buffer.from('Alice', 'utf8'), unknown), (err: unknown) => {
+        assert.ok(err instanceof StreamsError, String(err));
+        assert.equal(err.code, 'AVRO_UNKNOWN_SCHEMA');
+        return true;
+      });
+      assert.equal(await isDown(task), true);
+      assert.equal(driver.log.records(DEAD_LETTER).length, 0);
+      // It stops again at every restart until it is upgraded: the leg is never skipped.
+      await assert.rejects(driver.restart(task), /unknown Avro writer schema/);
+      assert.deepEqual(latestBalances(driver), {});
     });
   });
 

@@ -12,9 +12,11 @@
  * uncommitted work only; the dedupe stores make retries by clients harmless as well.
  */
 import Decimal from 'decimal.js';
-import { defineTopology, Serdes, Topology, TopologyOptions } from '../../src';
+import { defineTopology, ErrorPolicy, Serdes, Topology, TopologyOptions } from '../../src';
 import { balanceSerde, paymentSerde, transferRequestSerde } from './serdes';
-import { Balance, CURRENCY, Payment, TransferRequest } from './types';
+import { Balance, CURRENCY, MAX_TRANSFER_AMOUNT, Payment, TransferRequest } from './types';
+
+const MAX_AMOUNT = new Decimal(MAX_TRANSFER_AMOUNT);
 
 export interface WalletTopics {
   transferRequest: string;
@@ -43,6 +45,7 @@ const money = (d: Decimal) => `$${d.abs().toFixed(2)}`;
 /** The two legs of a transfer; refuses transfers that no valid producer can write (they go to the dead letters). */
 export function splitTransfer(t: TransferRequest, emission: string): Array<{ key: string; value: Payment }> {
   if (!t.amount.isFinite() || t.amount.lte(0)) throw new Error(`transfer ${t.request_id}: amount must be positive, got ${t.amount.toString()}`);
+  if (t.amount.gt(MAX_AMOUNT)) throw new Error(`transfer ${t.request_id}: amount ${t.amount.toFixed(2)} is more than one transfer may move (at most ${MAX_TRANSFER_AMOUNT}, so no balance can overflow)`);
   if (!t.from.trim() || !t.to.trim()) throw new Error(`transfer ${t.request_id}: from and to are required`);
   if (t.from === t.to) throw new Error(`transfer ${t.request_id}: from and to are the same account ${t.from}`);
   return [
@@ -56,8 +59,20 @@ export function applyLeg(balance: Balance, leg: Payment): Balance {
   return { account: leg.account, balance: balance.balance.plus(delta), currency: CURRENCY, version: balance.version + 1, request_id: leg.request_id };
 }
 
+/**
+ * The wallet's error policy. A bad transfer request is dead-lettered whole by the payment step (original bytes and
+ * error to `<app>-dead-letter`), and payments go on. Anything failing in the accountant stops it instead, with
+ * nothing of its batch committed: a dead-lettered leg would apply one half of a transfer (money created or
+ * destroyed), so when in doubt the accountant stops and says why, and resumes once fixed (an upgrade that reads a
+ * new schema, a repaired record).
+ */
+export function wholeRequestsOnly(transferRequestTopic: string): ErrorPolicy {
+  return (_error, record) => (record.topic === transferRequestTopic ? 'dead-letter' : 'fail');
+}
+
 export function buildWallet(options: WalletOptions = {}) {
   const TOPICS = options.topics ?? DEFAULT_TOPICS;
+  const policy = wholeRequestsOnly(TOPICS.transferRequest);
   return defineTopology(
     options.applicationId ?? 'wallet',
     (t) => {
@@ -96,7 +111,7 @@ export function buildWallet(options: WalletOptions = {}) {
     {
       partitions: options.partitions ?? 2,
       // A poison record must not stop payments, nor be lost: it goes to wallet-dead-letter with its error.
-      errors: { deserialization: 'dead-letter', processing: 'dead-letter', production: 'dead-letter', ...options.errors },
+      errors: { deserialization: policy, processing: policy, production: policy, ...options.errors },
     },
   );
 }

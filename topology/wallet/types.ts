@@ -41,3 +41,11 @@ export const AMOUNT_SCALE = 2;
 /** decimal(18, 2): up to 16 integer digits. Larger amounts are refused at the edge instead of failing in a serde. */
 export const AMOUNT_PRECISION = 18;
 export const CURRENCY = 'USD';
+/**
+ * The largest amount one transfer may move. A balance is a decimal(18, 2) too, so it must stay below 10^16 in
+ * magnitude: with transfers of at most 10^9, it takes ten million of the largest possible transfers into one account
+ * before a balance could overflow. The bound is checked at the edge (the API) and again by the payment step, which
+ * refuses a whole request before splitting it; an accountant never dead-letters a leg (that would apply one half of
+ * a transfer), it stops instead.
+ */
+export const MAX_TRANSFER_AMOUNT = '1000000000.00';

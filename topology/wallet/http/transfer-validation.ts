@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { AMOUNT_PRECISION, AMOUNT_SCALE, type TransferRequest } from '../types';
+import { AMOUNT_SCALE, MAX_TRANSFER_AMOUNT, type TransferRequest } from '../types';
 
 /** The API's error body: `message`, and `code` for every error a client can act on (none for unparsable JSON). */
 export interface ValidationError {
@@ -18,8 +18,7 @@ const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 // would accept but a client sending money should not.
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const MIN_AMOUNT = new Decimal(10).pow(-AMOUNT_SCALE);
-// decimal(18, 2) holds values strictly below 10^16.
-const AMOUNT_LIMIT = new Decimal(10).pow(AMOUNT_PRECISION - AMOUNT_SCALE);
+const MAX_AMOUNT = new Decimal(MAX_TRANSFER_AMOUNT);
 
 // Key order message, code: the server serializes the error as-is.
 const fail = (code: string, message: string): ValidationResult => ({ ok: false, error: { message, code } });
@@ -60,12 +59,12 @@ export function validateTransfer(body: unknown): ValidationResult {
   if (!DECIMAL.test(rawAmount)) return fail('amount_invalid', 'amount must be a decimal number such as "10.50"');
   const exact = new Decimal(rawAmount);
   // An exponent beyond decimal.js's range parses as Infinity.
-  if (!exact.isFinite()) return fail('amount_invalid', 'amount must have at most 16 integer digits');
+  if (!exact.isFinite()) return fail('amount_invalid', 'amount must be a finite decimal number');
   // The minimum applies to the amount as sent, before rounding: 0.009 is too small even though it rounds to 0.01.
   if (exact.lt(MIN_AMOUNT)) return AMOUNT_LT_MIN();
   const amount = exact.toDecimalPlaces(AMOUNT_SCALE, Decimal.ROUND_HALF_UP);
-  // Checked after rounding: 9999999999999999.995 rounds up to 17 integer digits.
-  if (amount.gte(AMOUNT_LIMIT)) return fail('amount_invalid', 'amount must have at most 16 integer digits');
+  // Checked after rounding (1000000000.004 is fine, 1000000000.005 is not); the bound keeps balances from overflowing.
+  if (amount.gt(MAX_AMOUNT)) return fail('amount_gt_max', `ensure this value is less than or equal to ${MAX_TRANSFER_AMOUNT}`);
 
   const to = str('to');
   if (to === '') return fail('to_required', 'transfer recipient account is required');
