@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import Module from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Topology } from '../dsl/topology';
 import { StreamsError } from '../core/errors/streams-error';
 import { findUp } from '../core/find-up';
@@ -54,15 +55,71 @@ function isPlugin(value: unknown): value is CliPlugin {
   return (commands === undefined || (Array.isArray(commands) && commands.every(commandOk))) && (produceValue === undefined || typeof produceValue === 'function');
 }
 
+/** This package's folder (the one with its package.json), from src/cli under tsx or dist/src/cli when built. */
+const packageRoot = () => dirname(findUp('package.json', __dirname));
+
+/** Whether this code runs compiled (dist/), not as TypeScript through tsx. */
+const compiled = () => !__filename.endsWith('.ts');
+
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
 /**
- * Loads a topology module (TypeScript works: the CLI runs under tsx). The module exports a built Topology as
- * `default`, `topology`, or any other name, and optionally a `CliPlugin` as `cli`.
+ * The compiled twin of one of this package's own TypeScript sources (`src/x.ts` → `dist/src/x.js`, `topology/...`
+ * likewise), when it exists; else undefined.
+ */
+function distTwin(file: string): string | undefined {
+  if (!TYPESCRIPT.test(file)) return undefined;
+  const root = packageRoot();
+  const rel = relative(root, file);
+  if (!(rel.startsWith(`src${sep}`) || rel.startsWith(`topology${sep}`))) return undefined;
+  const twin = join(root, 'dist', rel.replace(TYPESCRIPT, '.js'));
+  return existsSync(twin) ? twin : undefined;
+}
+
+let tsxLoaded = false;
+
+/**
+ * Makes a TypeScript file requirable from the compiled CLI: registers tsx's require hook (only now, when a `.ts`
+ * topology is given), and sends its imports of this package's own sources (`../src`, as the repository's examples
+ * and tests write them) to their compiled twins, so that the module and the CLI share one copy of the library (its
+ * classes, as `instanceof Topology` needs).
+ */
+function loadTsx(): void {
+  if (tsxLoaded) return;
+  tsxLoaded = true;
+  (require('tsx/cjs/api') as { register(): () => void }).register();
+  type Resolve = (request: string, parent: unknown, isMain: boolean, options?: unknown) => string;
+  const loader = Module as unknown as { _resolveFilename: Resolve };
+  const resolveWithTsx = loader._resolveFilename;
+  loader._resolveFilename = function (this: unknown, request, parent, isMain, options) {
+    const resolved = resolveWithTsx.call(this, request, parent, isMain, options);
+    return distTwin(resolved) ?? resolved;
+  };
+}
+
+/**
+ * Requires a topology module. Under tsx (running from the sources) any file loads as is. Compiled, one of this
+ * package's own TypeScript files (the default, `topology/wallet/index.ts`) loads as its dist/ twin, and any other
+ * TypeScript file through tsx.
+ */
+function requireModule(path: string): Record<string, unknown> {
+  if (compiled() && TYPESCRIPT.test(path)) {
+    const twin = distTwin(path);
+    if (twin) return require(twin);
+    loadTsx();
+  }
+  return require(path);
+}
+
+/**
+ * Loads a topology module (TypeScript works: through tsx). The module exports a built Topology as `default`,
+ * `topology`, or any other name, and optionally a `CliPlugin` as `cli`.
  */
 export function loadTopologyModule(file: string = defaultTopologyFile()): TopologyModule {
   const path = resolve(file);
   let mod: Record<string, unknown>;
   try {
-    mod = require(path);
+    mod = requireModule(path);
   } catch (err) {
     throw loadFailed(`cannot load topology file ${path}: ${err instanceof Error ? err.message : err}`, err);
   }

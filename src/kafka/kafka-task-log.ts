@@ -17,6 +17,18 @@ export class TaskFencedError extends StreamsError {
 
 const describeErr = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** Runs `op`, retrying transient broker refusals (CONCURRENT_TRANSACTIONS, coordinator moves) with backoff. */
+async function retryTransient<T>(op: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (isFenced(err) || !isRetriable(err) || attempt >= attempts) throw err;
+      await sleep(backoff(attempt, 50, 2000));
+    }
+  }
+}
+
 export interface KafkaTaskLogOptions {
   kafka: Kafka;
   taskId: string;
@@ -25,6 +37,8 @@ export interface KafkaTaskLogOptions {
   producer: Producer;
   admin: Admin;
   logger?: Logger;
+  /** This instance's own consumer group, once it consumes (see `fencedOrExpired`). */
+  instanceGroup?: string;
 }
 
 /**
@@ -33,6 +47,10 @@ export interface KafkaTaskLogOptions {
  */
 export class KafkaTaskLog implements TaskLog {
   private readonly logger: Logger;
+
+  set instanceGroup(group: string) {
+    this.opts.instanceGroup = group;
+  }
 
   constructor(private readonly opts: KafkaTaskLogOptions) {
     this.logger = opts.logger ?? silentLogger;
@@ -70,13 +88,15 @@ export class KafkaTaskLog implements TaskLog {
       if (tx.offsets.length > 0) {
         const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
         for (const o of tx.offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: String(o.offset) }]);
-        await transaction.sendOffsets({ consumerGroupId: this.opts.groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+        const offsets = { consumerGroupId: this.opts.groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) };
+        // kafkajs does not retry CONCURRENT_TRANSACTIONS on AddOffsetsToTxn (the previous commit is still completing).
+        await retryTransient(() => transaction.sendOffsets(offsets));
       }
       committing = true;
       await transaction.commit();
       return positionsOf(this.opts.taskId, tx, meta);
     } catch (err) {
-      if (isFenced(err)) throw new TaskFencedError(this.opts.taskId, this.opts.groupId, err);
+      if (isFenced(err)) throw await this.fencedOrExpired(err);
       // A failed commit leaves the outcome unknown; a restarted task reads the truth back from the log.
       if (committing) throw new StreamsError(`task ${this.opts.taskId}: transaction commit failed, outcome unknown: ${describeErr(err)}`, { code: 'TRANSACTION_STATE_UNKNOWN', retriable: true, cause: err });
       await transaction.abort().catch((abortErr) => {
@@ -98,15 +118,36 @@ export class KafkaTaskLog implements TaskLog {
 
   /** kafkajs can refuse a new transaction right after a commit (CONCURRENT_TRANSACTIONS, kafkajs #1315): back off. */
   private async begin() {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.opts.producer.transaction();
-      } catch (err) {
-        if (isFenced(err)) throw new TaskFencedError(this.opts.taskId, this.opts.groupId, err);
-        if (!isRetriable(err) || attempt >= 10) throw err;
-        await sleep(backoff(attempt, 50, 2000));
-      }
+    try {
+      return await retryTransient(() => this.opts.producer.transaction());
+    } catch (err) {
+      if (isFenced(err)) throw await this.fencedOrExpired(err);
+      throw err;
     }
+  }
+
+  /**
+   * A bumped producer epoch means one of two things. Another instance registered the task's transactional id (a real
+   * fence: this instance must never write again), or this instance stalled (GC, SIGSTOP, a slow disk) past the
+   * transaction timeout and the coordinator aborted its transaction and bumped the epoch itself. Every instance of
+   * a task consumes through a group of its own (`<app>-<task>-instance-<id>`): if another such group has live members,
+   * another instance runs the task; if none does, the transaction expired, and a restart of the task (which aborts
+   * nothing of value: the batch was never committed) is the way on.
+   */
+  private async fencedOrExpired(err: unknown): Promise<StreamsError> {
+    const others = await this.liveInstanceGroups().catch(() => undefined);
+    if (others === undefined || others.length > 0) return new TaskFencedError(this.opts.taskId, this.opts.groupId, err);
+    return new StreamsError(`task ${this.opts.taskId}: its transaction expired while the task stalled (no other instance runs it); restarting the task: ${describeErr(err)}`, { code: 'TRANSACTION_EXPIRED', retriable: true, cause: err });
+  }
+
+  /** Consumer groups of other instances of this task that have members now. */
+  private async liveInstanceGroups(): Promise<string[]> {
+    const prefix = `${this.opts.groupId}-instance-`;
+    const { groups } = await this.opts.admin.listGroups();
+    const candidates = groups.map((g) => g.groupId).filter((id) => id.startsWith(prefix) && id !== this.opts.instanceGroup);
+    if (candidates.length === 0) return [];
+    const described = await this.opts.admin.describeGroups(candidates);
+    return described.groups.filter((g) => g.members.length > 0).map((g) => g.groupId);
   }
 
   /**

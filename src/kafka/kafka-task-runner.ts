@@ -8,6 +8,7 @@ import { DEFAULT_BATCH_LIMITS, BatchLimits, taskLoop } from '../runtime/task-loo
 import { StreamsMetrics } from '../runtime/metrics';
 import { openTaskStorage, taskStateDir } from '../state/open-task-storage';
 import { KeyValueStore } from '../state/key-value-store';
+import { StateRestoreListener } from '../state/restore-listener';
 import { createKafka } from './kafka-connection';
 import { KafkaBatchSource } from './kafka-batch-source';
 import { KafkaTaskLog } from './kafka-task-log';
@@ -36,6 +37,8 @@ export interface KafkaTaskRunnerOptions {
   /** Print the topology's report lines (`to(..., { report })`); on by default. */
   reportLines?: boolean;
   metrics?: StreamsMetrics;
+  /** Told of each store restore's start, batches and end (as Kafka Streams' `StateRestoreListener`). */
+  restoreListener?: StateRestoreListener;
 }
 
 /**
@@ -49,6 +52,7 @@ export class KafkaTaskRunner {
   private producer?: Producer;
   private consumer?: Consumer;
   private source?: KafkaBatchSource;
+  private log?: KafkaTaskLog;
   private loop?: Subscription;
   private loopDone?: Promise<void>;
   private task?: Task;
@@ -86,12 +90,13 @@ export class KafkaTaskRunner {
       this.producer = this.kafka.producer({ transactionalId: this.groupId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000 });
       await this.producer.connect();
       const log = new KafkaTaskLog({ kafka: this.kafka, taskId, groupId: this.groupId, producer: this.producer, admin: this.admin, logger: this.logger });
+      this.log = log;
       // The state directory first: an instance on the same directory must not fence a live one it cannot replace.
       const dir = taskStateDir(this.opts.stateDir, topology.applicationId, taskId);
       const storage = await openTaskStorage(dir, taskId, 30_000, this.logger);
       this.storage = storage;
       await log.fence();
-      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics, reportLines: this.opts.reportLines, offsetsKeepAliveMs: this.opts.offsetsKeepAliveMs });
+      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics, reportLines: this.opts.reportLines, offsetsKeepAliveMs: this.opts.offsetsKeepAliveMs, restoreListener: this.opts.restoreListener });
       const { restored } = await this.task.restore();
       this.logger.info({ restored, dir }, `task ${taskId} restored (${restored} changelog records replayed)`);
       await this.consume();
@@ -126,6 +131,7 @@ export class KafkaTaskRunner {
     const source = new KafkaBatchSource(await task.startOffsets(this.opts.resetOffsets), 2 * limits.maxRecords);
     this.source = source;
     this.instanceGroup = `${this.groupId}-instance-${randomUUID().slice(0, 8)}`;
+    this.log!.instanceGroup = this.instanceGroup;
     this.consumer = this.kafka!.consumer({
       groupId: this.instanceGroup,
       partitionAssigners: [taskPartitionAssigner(task.context.partition)],

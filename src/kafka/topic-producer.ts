@@ -61,21 +61,43 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-/** A typed, idempotent producer for one topic of a topology. `createProducer` connects one. */
+/** A send failed: the broker may or may not have appended the records (a lost reply looks like a failure). */
+export class ProduceOutcomeUnknownError extends StreamsError {
+  constructor(topic: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`send to ${topic} failed, so it may or may not have been written (${reason}); retry it with the same key (idempotency) if the reader dedupes`, { code: 'PRODUCE_OUTCOME_UNKNOWN', retriable: true, cause });
+  }
+}
+
+/**
+ * A typed, idempotent producer for one topic of a topology. `createProducer` connects one.
+ *
+ * After a failed send the kafkajs producer is retired and a new one (a new producer id) takes its place: kafkajs
+ * rolls a partition's sequence number back on any send error, even when the broker did append the batch and only
+ * the reply was lost, so the next batch would reuse that sequence and the broker would acknowledge it as a duplicate
+ * of the earlier one — at the earlier offset, without writing it.
+ */
 export class TopicProducer<K, V> {
   private queue: Waiting[] = [];
   private flushing = false;
 
   private constructor(
-    private readonly producer: Producer,
+    private readonly kafka: Kafka,
+    private producer: Promise<Producer>,
     readonly encoder: TopicEncoder<K, V>,
   ) {}
 
   static async connect<K, V>(kafka: Kafka, topology: Topology, topic: string, opts: { key?: (value: V) => K; partitions?: number } = {}): Promise<TopicProducer<K, V>> {
     const encoder = new TopicEncoder<K, V>(topology, topic, opts.key, opts.partitions);
+    const producer = TopicProducer.newProducer(kafka);
+    await producer;
+    return new TopicProducer(kafka, producer, encoder);
+  }
+
+  private static async newProducer(kafka: Kafka): Promise<Producer> {
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
-    return new TopicProducer(producer, encoder);
+    return producer;
   }
 
   /** Encodes every record first (all or none are sent), then produces with acks=all. */
@@ -114,12 +136,27 @@ export class TopicProducer<K, V> {
   }
 
   private async sendEncoded(encoded: OutgoingRecord[]): Promise<Array<{ partition: number; offset: number }>> {
-    const meta = await this.producer.send({ topic: this.encoder.topic, acks: -1, messages: encoded.map(toKafkaMessage) });
+    const current = this.producer;
+    let meta;
+    try {
+      meta = await (await current).send({ topic: this.encoder.topic, acks: -1, messages: encoded.map(toKafkaMessage) });
+    } catch (err) {
+      this.retire(current);
+      throw new ProduceOutcomeUnknownError(this.encoder.topic, err);
+    }
     return recordPositions(encoded, meta, `producer for ${this.encoder.topic}`);
   }
 
-  close(): Promise<void> {
-    return this.producer.disconnect();
+  /** Replaces a producer whose sequence numbers can no longer be trusted (see the class comment). */
+  private retire(failed: Promise<Producer>): void {
+    if (this.producer !== failed) return; // already replaced
+    this.producer = TopicProducer.newProducer(this.kafka);
+    this.producer.catch(() => undefined); // a send awaits it and reports its failure
+    void failed.then((p) => p.disconnect()).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await (await this.producer.catch(() => undefined))?.disconnect();
   }
 }
 

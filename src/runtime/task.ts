@@ -1,6 +1,7 @@
 import { Topology, TaskId } from '../dsl/topology';
 import { KeyValueStore } from '../state/key-value-store';
 import { TaskState } from '../state/task-state';
+import { StateRestoreListener } from '../state/restore-listener';
 import { Commit, CommittedRecord, FaultInjector } from './commit';
 import { SourcePipeline, compileSubTopology, storeSpecsOf } from './compile-sub-topology';
 import { Envelope } from './envelope';
@@ -31,6 +32,8 @@ export interface TaskOptions {
   offsetsKeepAliveMs?: number;
   /** Make the sinks' report lines for each committed batch (default true; off, a sink's `report` is never called). */
   reportLines?: boolean;
+  /** Told of each store restore's start, batches and end (as Kafka Streams' `StateRestoreListener`). */
+  restoreListener?: StateRestoreListener;
 }
 
 /** What to do when a task's committed offsets are missing or behind its checkpoint (see `Task.startOffsets`). */
@@ -91,7 +94,7 @@ export class Task {
 
   /** Replays changelogs into the local stores (from the checkpoint, or from scratch). */
   async restore(): Promise<{ restored: number }> {
-    const result = await this.state.restore(this.opts.log, this.logger);
+    const result = await this.state.restore(this.opts.log, this.logger, this.opts.restoreListener);
     this.context.streamTime = Math.max(this.context.streamTime, this.state.checkpoint.streamTime ?? 0);
     this.opts.metrics?.restored.inc({ task: this.id }, result.restored);
     return result;

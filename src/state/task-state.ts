@@ -7,6 +7,7 @@ import { BuiltStore, StoreSpec, buildStore } from './store-builder';
 import { LogRecord, TopicPartition } from '../core/records';
 import { Logger, silentLogger } from '../core/logger';
 import { StreamsError } from '../core/errors/streams-error';
+import { StateRestoreListener } from './restore-listener';
 
 export { StoreSpec } from './store-builder';
 
@@ -69,9 +70,9 @@ export class TaskState {
   /**
    * Brings every store up to the end of its changelog: replays from the checkpoint's offset (or from the start when
    * there is no local state). A checkpoint beyond the changelog's end means the log was reset under us: the local
-   * copy is wiped and rebuilt.
+   * copy is wiped and rebuilt. `listener` is told of each store's start, batches and end.
    */
-  async restore(reader: ChangelogReader, logger: Logger = silentLogger): Promise<{ restored: number }> {
+  async restore(reader: ChangelogReader, logger: Logger = silentLogger, listener?: StateRestoreListener): Promise<{ restored: number }> {
     let restored = 0;
     for (const store of this.stores.values()) store.invalidate();
     for (const { spec, raw } of this.built.values()) {
@@ -92,6 +93,8 @@ export class TaskState {
       if (from >= end) continue;
       const total = end - from;
       let done = 0;
+      let storeRestored = 0;
+      listener?.onRestoreStart?.(tp, spec.name, from, end);
       logger.info({ store: spec.name, changelog: spec.changelogTopic, partition: this.partition, from, end }, `restoring store ${spec.name}: ${total} records to replay`);
       await reader.read(tp, from, end, async (records) => {
         if (records.length === 0) return;
@@ -118,7 +121,9 @@ export class TaskState {
         this.current = next;
         done = records[records.length - 1].offset + 1 - from;
         restored += records.length;
-        logger.info({ store: spec.name, restored: done, total }, `restoring store ${spec.name}: ${done}/${total}`);
+        storeRestored += records.length;
+        logger.debug({ store: spec.name, restored: done, total }, `restoring store ${spec.name}: ${done}/${total}`);
+        listener?.onBatchRestored?.(tp, spec.name, records[records.length - 1].offset, records.length);
       });
       // The partition may end with transaction markers or aborted records, which deliver nothing: remember the end
       // itself, so the next start has nothing to read.
@@ -127,6 +132,7 @@ export class TaskState {
         await this.storage.write([this.checkpointOp(next)]);
         this.current = next;
       }
+      listener?.onRestoreEnd?.(tp, spec.name, storeRestored);
     }
     return { restored };
   }

@@ -15,6 +15,7 @@ import { LogRecord, TopicPartition } from '../core/records';
 import { OffsetReset, Task } from '../runtime/task';
 import { Logger, silentLogger } from '../core/logger';
 import { StreamsMetrics } from '../runtime/metrics';
+import { StateRestoreListener } from '../state/restore-listener';
 import { InMemoryKeyValueStore } from '../state/in-memory-key-value-store';
 import { KeyValueStore } from '../state/key-value-store';
 import { RocksDbKeyValueStore } from '../state/rocksdb-key-value-store';
@@ -49,6 +50,8 @@ export interface DriverOptions {
   onReport?: (line: string, taskId: string) => void;
   /** Task metrics, as `topology run --metrics` exposes them. */
   metrics?: StreamsMetrics;
+  /** Told of each store restore's start, batches and end, at every task (re)start (Kafka Streams' `StateRestoreListener`). */
+  restoreListener?: StateRestoreListener;
 }
 
 /** Thrown by an injected fault: the driver treats it as the task's process dying at that point. */
@@ -206,6 +209,7 @@ export class TopologyTestDriver {
       clock: () => this.clock,
       cacheBytesPerStore: this.opts.cacheBytesPerStore,
       reportLines: this.opts.reportLines,
+      restoreListener: this.opts.restoreListener,
     });
     await task.restore();
     let positions: Map<string, number>;

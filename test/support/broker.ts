@@ -123,6 +123,21 @@ export async function stopBrokerIfStarted(): Promise<void> {
   started = undefined;
 }
 
+/**
+ * Freezes the broker this module started (SIGSTOP) for `ms`, then lets it go on (SIGCONT): requests sent meanwhile
+ * time out at the client, and the broker handles them when it resumes (a lost reply, as a client sees it).
+ * Only the broker started here can be paused; with KAFKA_BROKERS set this throws.
+ */
+export async function pauseBroker(ms: number): Promise<void> {
+  if (startedPid === undefined) throw new Error('pauseBroker needs the broker the tests started (KAFKA_BROKERS is set)');
+  process.kill(startedPid, 'SIGSTOP');
+  try {
+    await new Promise((r) => setTimeout(r, ms));
+  } finally {
+    process.kill(startedPid, 'SIGCONT');
+  }
+}
+
 /** Creates the topics that do not exist yet (replication factor 1) and waits for their leaders. */
 export async function createTopics(
   brokers: string,

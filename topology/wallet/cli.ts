@@ -44,7 +44,7 @@ const serve = defineCliCommand({
         try {
           await producer.sendOne({ value: t });
         } catch (err) {
-          // Not acknowledged by the broker: not recorded, and safe to retry with the same request_id.
+          // Not acknowledged: perhaps recorded, perhaps not. A retry with the same request_id is safe (deduped).
           throw new BrokerUnavailableError(err);
         }
       },

@@ -10,8 +10,9 @@ export interface TransferServerLogger {
 }
 
 /**
- * What `publish` throws when the log did not take the transfer (the broker is down or refused it): the client gets
- * 503 and may retry with the same request_id. Any other error is answered 500 internal error.
+ * What `publish` throws when the log did not acknowledge the transfer (the broker is down, refused it, or its reply
+ * was lost): the transfer may or may not have been recorded, so the client gets 503 and retries with the same
+ * request_id, which the payment step dedupes. Any other error is answered 500 internal error.
  */
 export class BrokerUnavailableError extends Error {
   constructor(cause?: unknown) {
@@ -21,7 +22,7 @@ export class BrokerUnavailableError extends Error {
 }
 
 export interface TransferServerDeps {
-  /** Records the transfer; rejects with BrokerUnavailableError when it was not recorded and may be retried. */
+  /** Records the transfer; rejects with BrokerUnavailableError when its outcome is unknown (retry with the same id). */
   publish(transfer: TransferRequest): Promise<void>;
   getBalance(account: string): Balance | undefined | Promise<Balance | undefined>;
   logger?: TransferServerLogger;
@@ -123,7 +124,7 @@ async function postTransfer(req: http.IncomingMessage, res: http.ServerResponse,
     deps.logger?.warn({ err, request_id: t.request_id }, 'publish failed');
     if (!(err instanceof BrokerUnavailableError)) return internalError(res);
     return error(res, 503, 'broker_unavailable',
-      'broker unavailable: the transfer was not recorded and may be retried with the same request_id');
+      'broker unavailable: the transfer may or may not have been recorded; retry with the same request_id, which is never applied twice');
   }
   send(res, 201, { request_id: t.request_id, from: t.from, amount: t.amount.toFixed(2), to: t.to });
 }
