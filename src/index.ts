@@ -15,6 +15,7 @@ export { KeyValueStore, WriteOp, Entry, KeyRange } from './state/key-value-store
 export { InMemoryKeyValueStore } from './state/in-memory-key-value-store';
 export { RocksDbKeyValueStore } from './state/rocksdb-key-value-store';
 export { TypedStore } from './state/typed-store';
+export type { StateRestoreListener } from './state/restore-listener';
 export { KafkaTaskRunner, KafkaTaskRunnerOptions } from './kafka/kafka-task-runner';
 export { TopicProducer, TopicEncoder, createProducer, ProducerRecord, topicSerdes } from './kafka/topic-producer';
 export { TopicView } from './kafka/topic-view';

@@ -1,4 +1,5 @@
 import { Argv } from 'yargs';
+import { DEFAULT_CLOSE_TIMEOUT_MS } from './signals';
 
 /** `--topology` and `--partitions`: every command that works on a topology takes them. */
 export const topologyOption = <T>(y: Argv<T>) =>
@@ -7,4 +8,12 @@ export const topologyOption = <T>(y: Argv<T>) =>
     .option('partitions', { type: 'number', describe: 'partitions of topics the topology does not size itself (default: the topology\'s)' });
 
 /** `--brokers`: every command that talks to Kafka takes it. */
-export const brokersOption = <T>(y: Argv<T>) => y.option('brokers', { type: 'string', describe: 'Kafka bootstrap servers (env KAFKA_BROKERS, default localhost:9092)' });
+export const brokersOption = <T>(y: Argv<T>) => y.option('brokers', { type: 'string', describe: 'Kafka bootstrap servers, comma-separated (default: env KAFKA_BROKERS, else localhost:9092)' });
+
+/** `--close-timeout-ms`: every command that keeps running until a signal takes it. */
+export const closeOption = <T>(y: Argv<T>) =>
+  y.option('close-timeout-ms', {
+    type: 'number',
+    default: DEFAULT_CLOSE_TIMEOUT_MS,
+    describe: 'after SIGINT/SIGTERM, the longest clean close before exiting 1 (a second Ctrl-C exits at once)',
+  });

@@ -15,6 +15,8 @@ export interface CommonCliArgs {
   partitions?: number;
   /** Kafka bootstrap servers, comma-separated. */
   brokers?: string;
+  /** After SIGINT/SIGTERM, the longest clean close (`onShutdown`) before the process exits 1. */
+  closeTimeoutMs?: number;
 }
 
 /** What a plugin command's handler gets besides its arguments. */
@@ -27,7 +29,8 @@ export interface CliContext {
   readonly brokers: string[];
   /**
    * For commands that keep running (servers): on the first SIGINT/SIGTERM runs `stop`, then exits 0 (1 if `stop`
-   * fails). A handler that returns without calling it ends the process when its work is done, as usual.
+   * fails, or has not finished within `--close-timeout-ms`, 30 s by default); a second signal exits at once. A
+   * handler that returns without calling it ends the process when its work is done, as usual.
    */
   onShutdown(stop: () => Promise<void>): void;
 }

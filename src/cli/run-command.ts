@@ -5,6 +5,7 @@ import { TaskFencedError } from '../kafka/kafka-task-log';
 import { Logger } from '../core/logger';
 import { backoff, sleep } from '../core/sleep';
 import { StreamsMetrics } from '../runtime/metrics';
+import { StateRestoreListener } from '../state/restore-listener';
 import { OffsetReset } from '../runtime/task';
 
 export interface RunOptions {
@@ -23,6 +24,8 @@ export interface RunOptions {
   maxRestarts?: number;
   print?: (line: string) => void;
   metrics?: StreamsMetrics;
+  /** Told of each store restore of every task (the CLI prints progress lines). */
+  restoreListener?: StateRestoreListener;
 }
 
 
@@ -61,8 +64,20 @@ export class TaskSupervisor {
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.all([...this.runners.values()].map((r) => r.stop()));
+    await Promise.all(Object.values(this.closers()).map((close) => close()));
+  }
+
+  /** One stop function per task (`task payment-0`), for a shutdown that names what did not close in time. */
+  closers(): Record<string, () => Promise<void>> {
+    return Object.fromEntries(
+      this.opts.taskIds.map((id) => [
+        `task ${id}`,
+        async () => {
+          this.stopping = true;
+          await this.runners.get(id)?.stop();
+        },
+      ]),
+    );
   }
 
   private async keepRunning(taskId: string, print: (line: string) => void): Promise<void> {

@@ -9,7 +9,7 @@ import { jsonCodec } from './json-codec';
 import { TopologyModule } from './load-topology';
 import { produceLines } from './produce-lines';
 import { onSignals } from './signals';
-import { brokersOption, topologyOption } from './options';
+import { brokersOption, closeOption, topologyOption } from './options';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -23,7 +23,9 @@ export function registerTopicCommands<T>(cli: Argv<T>, load: () => TopologyModul
         brokersOption(topologyOption(y))
           .option('topic', { type: 'string', demandOption: true })
           .option('file', { type: 'string', describe: 'JSON-lines file (default: stdin)' })
-          .option('key-field', { type: 'string', default: 'request_id', describe: 'field of each value used as the record key' }),
+          .option('key-field', { type: 'string', default: 'request_id', describe: 'field of each value used as the record key' })
+          .example('$0 produce --topic wallet.transfer_request < transfers.jsonl', 'one JSON value per line; bad lines are reported, the rest sent')
+          .example(`echo '{"request_id":"6ba7b810-9dad-11d1-80b4-00c04fd430c8","from":"John","to":"Carol","amount":"99"}' | $0 produce --topic wallet.transfer_request`, 'one transfer'),
       async (args) => {
         const { topology, cli } = load();
         const partitions = args.partitions ?? topology.defaultPartitions;
@@ -56,11 +58,13 @@ export function registerTopicCommands<T>(cli: Argv<T>, load: () => TopologyModul
       'consume',
       'print a topic as JSON lines, decoded with the topology\'s serdes',
       (y) =>
-        brokersOption(topologyOption(y))
+        closeOption(brokersOption(topologyOption(y)))
           .option('topic', { type: 'string', demandOption: true })
           .option('from-beginning', { type: 'boolean', default: false })
           .option('max-messages', { type: 'number', describe: 'stop after this many records' })
-          .option('idle-timeout-ms', { type: 'number', describe: 'stop when nothing arrived for this long' }),
+          .option('idle-timeout-ms', { type: 'number', describe: 'stop when nothing arrived for this long' })
+          .example('$0 consume --topic wallet.balance --from-beginning', 'every balance so far, then new ones as they come')
+          .example('$0 consume --topic wallet.payment --from-beginning --idle-timeout-ms 2000 > legs.jsonl', 'a dump: stop when the topic is quiet'),
       async (args) => {
         const { topology } = load();
         const codec = jsonCodec(topology, args.topic);
@@ -70,9 +74,9 @@ export function registerTopicCommands<T>(cli: Argv<T>, load: () => TopologyModul
         await consumer.subscribe({ topics: [args.topic], fromBeginning: args.fromBeginning });
         let seen = 0;
         let idle: NodeJS.Timeout | undefined;
+        let stop!: () => void;
         const done = new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          onSignals(async () => stop());
+          stop = () => resolve();
           const arm = () => {
             if (!args.idleTimeoutMs) return;
             clearTimeout(idle);
@@ -97,9 +101,18 @@ export function registerTopicCommands<T>(cli: Argv<T>, load: () => TopologyModul
             },
           });
         });
-        await done;
-        clearTimeout(idle);
-        await consumer.disconnect();
+        const closed = done.then(async () => {
+          clearTimeout(idle);
+          await consumer.disconnect();
+        });
+        onSignals(
+          async () => {
+            stop();
+            await closed;
+          },
+          { name: 'the consumer', closeTimeoutMs: args.closeTimeoutMs },
+        );
+        await closed;
       },
     );
 }

@@ -83,15 +83,16 @@ export class TopicProducer<K, V> {
 
   private constructor(
     private readonly kafka: Kafka,
-    private producer: Promise<Producer>,
+    /** The producer in use; none after a failed send, until the next send connects a new one. */
+    private producer: Producer | undefined,
     readonly encoder: TopicEncoder<K, V>,
   ) {}
 
+  private connecting?: Promise<Producer>;
+
   static async connect<K, V>(kafka: Kafka, topology: Topology, topic: string, opts: { key?: (value: V) => K; partitions?: number } = {}): Promise<TopicProducer<K, V>> {
     const encoder = new TopicEncoder<K, V>(topology, topic, opts.key, opts.partitions);
-    const producer = TopicProducer.newProducer(kafka);
-    await producer;
-    return new TopicProducer(kafka, producer, encoder);
+    return new TopicProducer(kafka, await TopicProducer.newProducer(kafka), encoder);
   }
 
   private static async newProducer(kafka: Kafka): Promise<Producer> {
@@ -136,27 +137,31 @@ export class TopicProducer<K, V> {
   }
 
   private async sendEncoded(encoded: OutgoingRecord[]): Promise<Array<{ partition: number; offset: number }>> {
-    const current = this.producer;
+    const producer = await this.current();
     let meta;
     try {
-      meta = await (await current).send({ topic: this.encoder.topic, acks: -1, messages: encoded.map(toKafkaMessage) });
+      meta = await producer.send({ topic: this.encoder.topic, acks: -1, messages: encoded.map(toKafkaMessage) });
     } catch (err) {
-      this.retire(current);
+      // Retired: its sequence numbers can no longer be trusted (see the class comment). The next send connects anew.
+      this.producer = undefined;
+      void producer.disconnect().catch(() => undefined);
       throw new ProduceOutcomeUnknownError(this.encoder.topic, err);
     }
     return recordPositions(encoded, meta, `producer for ${this.encoder.topic}`);
   }
 
-  /** Replaces a producer whose sequence numbers can no longer be trusted (see the class comment). */
-  private retire(failed: Promise<Producer>): void {
-    if (this.producer !== failed) return; // already replaced
-    this.producer = TopicProducer.newProducer(this.kafka);
-    this.producer.catch(() => undefined); // a send awaits it and reports its failure
-    void failed.then((p) => p.disconnect()).catch(() => undefined);
+  /** The producer in use, connecting a replacement (once, whoever asks) after a retirement. */
+  private async current(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    this.connecting ??= TopicProducer.newProducer(this.kafka).finally(() => (this.connecting = undefined));
+    this.producer = await this.connecting;
+    return this.producer;
   }
 
   async close(): Promise<void> {
-    await (await this.producer.catch(() => undefined))?.disconnect();
+    await this.connecting?.catch(() => undefined);
+    await this.producer?.disconnect();
+    this.producer = undefined;
   }
 }
 

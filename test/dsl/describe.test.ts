@@ -1,9 +1,14 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineTopology, Topology, TopicSpec } from '../../src/dsl';
 import { Serdes } from '../../src/serde';
 import { buildWallet, wallet } from '../../topology/wallet/topology';
 
-/** The text of `describe()` and the facts of `toJSON()`, for the wallet and for a small topology of our own. */
+/**
+ * The text of `describe()` (Kafka Streams' TopologyDescription format, byte for byte), of `describeDetail()` (the same
+ * plus what only we know), of `toMermaid()`, and the facts of `toJSON()`, for the wallet and a small topology of ours.
+ */
 
 const S = Serdes.string();
 const strings = { key: S, value: S };
@@ -25,57 +30,149 @@ interface JsonTopology {
 
 const json = (t: Topology, partitions?: number) => JSON.parse(JSON.stringify(partitions === undefined ? t.toJSON() : t.toJSON(partitions))) as JsonTopology;
 const lines = (text: string) => text.split('\n');
+/** The last line of a text that ends with a newline. */
+const lastLine = (text: string) => lines(text.trimEnd()).at(-1);
 /** The described line of a topic: `<name>  partitions=<n>  cleanup.policy=<p>  (<roles>)`. */
 const topicLine = (text: string, topic: string) => lines(text).find((l) => l.trim().startsWith(`${topic} `));
 
-describe('Topology.describe() and toJSON()', () => {
+/**
+ * Reads a Kafka Streams description the way the tools that draw it do (line by line: `Sub-topology: N`, a
+ * `Source:`/`Processor:`/`Sink:` line opens a node, `-->` lists its successors), into sub-topology → node → facts.
+ */
+function parseKafkaDescription(text: string) {
+  type Parsed = { kind: string; topics?: string; stores?: string; successors: string[]; predecessors: string[] };
+  const subs: Array<Map<string, Parsed>> = [];
+  let current: Parsed | undefined;
+  for (const line of lines(text)) {
+    const sub = /Sub-topology: ([0-9]+)/.exec(line);
+    if (sub) {
+      assert.equal(Number(sub[1]), subs.length, `sub-topologies numbered in order: ${line}`);
+      subs.push(new Map());
+      current = undefined;
+      continue;
+    }
+    const node = /(Source|Processor|Sink): (\S+) \((topics|topic|stores): (.*)\)$/.exec(line);
+    if (node) {
+      current = { kind: node[1], [node[3] === 'stores' ? 'stores' : 'topics']: node[4], successors: [], predecessors: [] };
+      subs.at(-1)!.set(node[2], current);
+      continue;
+    }
+    const edge = /(-->|<--) (.*)$/.exec(line);
+    if (edge && current) {
+      const names = edge[2] === 'none' ? [] : edge[2].split(', ');
+      if (edge[1] === '-->') current.successors.push(...names);
+      else current.predecessors.push(...names);
+    }
+  }
+  return subs;
+}
+
+describe('Topology.describe(), describeDetail(), toMermaid() and toJSON()', () => {
   describe('the wallet', () => {
     const text = wallet.describe();
+    const detail = wallet.describeDetail();
 
-    it('starts with the application id', () => {
-      assert.equal(lines(text)[0], 'Topology: wallet');
+    it("describe() is Kafka Streams' TopologyDescription text, byte for byte, with our node names", () => {
+      assert.equal(
+        text,
+        [
+          'Topologies:',
+          '   Sub-topology: 0',
+          '    Source: transfer-requests (topics: [wallet.transfer_request])',
+          '      --> transfer-dedupe',
+          '    Processor: transfer-dedupe (stores: [transfer-dedupe])',
+          '      --> split-legs',
+          '      <-- transfer-requests',
+          '    Processor: split-legs (stores: [])',
+          '      --> payments-out',
+          '      <-- transfer-dedupe',
+          '    Sink: payments-out (topic: wallet.payment)',
+          '      <-- split-legs',
+          '',
+          '  Sub-topology: 1',
+          '    Source: payments-in (topics: [wallet.payment])',
+          '      --> payment-dedupe',
+          '    Processor: payment-dedupe (stores: [payment-dedupe])',
+          '      --> balance',
+          '      <-- payments-in',
+          '    Processor: balance (stores: [balance])',
+          '      --> balances-out',
+          '      <-- payment-dedupe',
+          '    Sink: balances-out (topic: wallet.balance)',
+          '      <-- balance',
+          '',
+          '',
+        ].join('\n'),
+      );
     });
 
-    it('lists both sub-topologies in definition order', () => {
-      const subs = lines(text).filter((l) => l.includes('Sub-topology:')).map((l) => l.trim());
-      assert.deepEqual(subs, ['Sub-topology: payment', 'Sub-topology: accountant']);
+    it('describeDetail() is that text, then the application, the sub-topologies\' names, tasks and node kinds, the changelogs, topics and tasks', () => {
+      assert.equal(
+        detail,
+        text +
+          [
+            'Application: wallet',
+            '',
+            'Sub-topology 0 is payment, tasks payment-0 payment-1',
+            '  transfer-requests  source',
+            '  transfer-dedupe    dedupe   store transfer-dedupe (changelog wallet-transfer-dedupe-changelog)',
+            '  split-legs         flatMap',
+            '  payments-out       sink',
+            '',
+            'Sub-topology 1 is accountant, tasks accountant-0 accountant-1',
+            '  payments-in     source',
+            '  payment-dedupe  dedupe     store payment-dedupe (changelog wallet-payment-dedupe-changelog)',
+            '  balance         aggregate  store balance (changelog wallet-balance-changelog)',
+            '  balances-out    sink',
+            '',
+            'Topics:',
+            '  wallet.transfer_request           partitions=2  cleanup.policy=delete  (source)',
+            '  wallet.payment                    partitions=2  cleanup.policy=delete  (sink, source)',
+            '  wallet-transfer-dedupe-changelog  partitions=2  cleanup.policy=compact  (changelog)',
+            '  wallet.balance                    partitions=2  cleanup.policy=delete  (sink)',
+            '  wallet-payment-dedupe-changelog   partitions=2  cleanup.policy=compact  (changelog)',
+            '  wallet-balance-changelog          partitions=2  cleanup.policy=compact  (changelog)',
+            '  wallet-dead-letter                partitions=2  cleanup.policy=delete  (dead-letter)',
+            '',
+            'Tasks: payment-0 payment-1 accountant-0 accountant-1',
+            '',
+          ].join('\n'),
+      );
     });
 
-    it('describes the payment sub-topology: source, processors with their stores, sink and the edges', () => {
-      const expected = [
-        '  Sub-topology: payment',
-        '    Source: transfer-requests (topics: [wallet.transfer_request])',
-        '      --> transfer-dedupe',
-        '    Processor: transfer-dedupe (dedupe, stores: [transfer-dedupe])',
-        '      --> split-legs',
-        '      <-- transfer-requests',
-        '    Processor: split-legs (flatMap, stores: [])',
-        '      --> payments-out',
-        '      <-- transfer-dedupe',
-        '    Sink: payments-out (topic: wallet.payment)',
-        '      <-- split-legs',
-        '  Sub-topology: accountant',
-      ].join('\n');
-      assert.ok(text.includes(expected), text);
+    it('reads back, as a description parser reads it, into the nodes, topics, stores and edges of toJSON (the detail adds none)', () => {
+      const j = json(wallet);
+      for (const described of [text, detail]) {
+        const subs = parseKafkaDescription(described);
+        assert.equal(subs.length, j.subTopologies.length);
+        j.subTopologies.forEach((sub, i) => {
+          assert.deepEqual([...subs[i].keys()].sort(), sub.nodes.map((n) => n.name).sort());
+          for (const n of sub.nodes) {
+            const parsed = subs[i].get(n.name)!;
+            assert.equal(parsed.kind, n.kind === 'source' ? 'Source' : n.kind === 'sink' ? 'Sink' : 'Processor');
+            if (n.kind === 'source') assert.equal(parsed.topics, `[${n.topic}]`);
+            else if (n.kind === 'sink') assert.equal(parsed.topics, n.topic);
+            else assert.equal(parsed.stores, `[${n.stores.join(', ')}]`);
+            assert.deepEqual(parsed.successors.slice().sort(), n.successors.slice().sort());
+            assert.deepEqual(parsed.predecessors, n.predecessors);
+          }
+        });
+      }
     });
 
-    it('describes the accountant sub-topology', () => {
-      const expected = [
-        '  Sub-topology: accountant',
-        '    Source: payments-in (topics: [wallet.payment])',
-        '      --> payment-dedupe',
-        '    Processor: payment-dedupe (dedupe, stores: [payment-dedupe])',
-        '      --> balance',
-        '      <-- payments-in',
-        '    Processor: balance (aggregate, stores: [balance])',
-        '      --> balances-out',
-        '      <-- payment-dedupe',
-        '    Sink: balances-out (topic: wallet.balance)',
-        '      <-- balance',
-        '',
-        'Topics:',
-      ].join('\n');
-      assert.ok(text.includes(expected), text);
+    it('the detail starts with the application id, after the Kafka Streams part', () => {
+      assert.equal(lines(detail)[text.split('\n').length - 1], 'Application: wallet');
+    });
+
+    it('lists both sub-topologies in definition order, numbered as Kafka Streams numbers them, with their names', () => {
+      assert.deepEqual(
+        lines(text).filter((l) => l.includes('Sub-topology:')).map((l) => l.trim()),
+        ['Sub-topology: 0', 'Sub-topology: 1'],
+      );
+      assert.deepEqual(
+        lines(detail).filter((l) => l.startsWith('Sub-topology ')),
+        ['Sub-topology 0 is payment, tasks payment-0 payment-1', 'Sub-topology 1 is accountant, tasks accountant-0 accountant-1'],
+      );
     });
 
     it('lists every topic with its partitions, cleanup policy and roles', () => {
@@ -89,34 +186,84 @@ describe('Topology.describe() and toJSON()', () => {
         ['wallet-dead-letter', 'delete', 'dead-letter'],
       ];
       for (const [topic, policy, roles] of expected) {
-        const line = topicLine(text, topic);
-        assert.ok(line, `no line for ${topic} in\n${text}`);
+        const line = topicLine(detail, topic);
+        assert.ok(line, `no line for ${topic} in\n${detail}`);
         assert.match(line, new RegExp(`^  ${topic.replace(/\./g, '\\.')} +partitions=2  cleanup\\.policy=${policy}  \\(${roles}\\)$`));
       }
-      const section = text.slice(text.indexOf('Topics:'), text.indexOf('Tasks:'));
+      const section = detail.slice(detail.indexOf('Topics:'), detail.indexOf('Tasks:'));
       assert.equal(section.trim().split('\n').length - 1, expected.length, `exactly the wallet's topics:\n${section}`);
     });
 
     it('aligns the topic column', () => {
-      const section = lines(text.slice(text.indexOf('Topics:') + 'Topics:\n'.length, text.indexOf('\n\nTasks:')));
+      const section = lines(detail.slice(detail.indexOf('Topics:') + 'Topics:\n'.length, detail.indexOf('\n\nTasks:')));
       const columns = new Set(section.map((l) => l.indexOf('partitions=')));
       assert.equal(columns.size, 1, section.join('\n'));
     });
 
     it('ends with exactly the four tasks', () => {
-      assert.equal(lines(text).at(-1), 'Tasks: payment-0 payment-1 accountant-0 accountant-1');
-      assert.equal(lines(text).filter((l) => l.startsWith('Tasks:')).length, 1);
+      assert.equal(lastLine(detail), 'Tasks: payment-0 payment-1 accountant-0 accountant-1');
+      assert.equal(lines(detail).filter((l) => l.startsWith('Tasks:')).length, 1);
     });
 
-    it('follows a partition count of 3, given to buildWallet or to describe()', () => {
-      for (const described of [buildWallet({ partitions: 3 }).describe(), wallet.describe(3)]) {
-        assert.equal(lines(described).at(-1), 'Tasks: payment-0 payment-1 payment-2 accountant-0 accountant-1 accountant-2');
+    it('follows a partition count of 3, given to buildWallet or to describeDetail()', () => {
+      for (const described of [buildWallet({ partitions: 3 }).describeDetail(), wallet.describeDetail(3)]) {
+        assert.equal(lastLine(described), 'Tasks: payment-0 payment-1 payment-2 accountant-0 accountant-1 accountant-2');
+        assert.match(described, /^Sub-topology 0 is payment, tasks payment-0 payment-1 payment-2$/m);
         for (const topic of ['wallet.transfer_request', 'wallet.payment', 'wallet.balance', 'wallet-transfer-dedupe-changelog', 'wallet-payment-dedupe-changelog', 'wallet-balance-changelog', 'wallet-dead-letter']) {
           assert.match(topicLine(described, topic) ?? '', /partitions=3 /, `${topic} in\n${described}`);
         }
+        // Kafka Streams' part does not depend on partitions.
+        assert.ok(described.startsWith(text));
       }
-      // describe(3) does not change the topology itself
-      assert.equal(lines(wallet.describe()).at(-1), 'Tasks: payment-0 payment-1 accountant-0 accountant-1');
+      // describeDetail(3) does not change the topology itself
+      assert.equal(lastLine(wallet.describeDetail()), 'Tasks: payment-0 payment-1 accountant-0 accountant-1');
+    });
+
+    it('toMermaid() draws the sub-topologies as subgraphs, the topics between them and each store at its processor', () => {
+      assert.equal(
+        wallet.toMermaid(),
+        [
+          'flowchart TB',
+          '    t0(["wallet.transfer_request"])',
+          '    t1(["wallet.payment"])',
+          '    t2(["wallet.balance"])',
+          '    subgraph s0["Sub-topology 0: payment"]',
+          '        s0n0["transfer-requests"]',
+          '        s0n1["transfer-dedupe (dedupe)"]',
+          '        s0n2["split-legs (flatMap)"]',
+          '        s0n3["payments-out"]',
+          '        s0st0[("transfer-dedupe")]',
+          '        s0n0 --> s0n1',
+          '        s0n1 --> s0n2',
+          '        s0n1 -.- s0st0',
+          '        s0n2 --> s0n3',
+          '    end',
+          '    subgraph s1["Sub-topology 1: accountant"]',
+          '        s1n0["payments-in"]',
+          '        s1n1["payment-dedupe (dedupe)"]',
+          '        s1n2["balance (aggregate)"]',
+          '        s1n3["balances-out"]',
+          '        s1st0[("payment-dedupe")]',
+          '        s1st1[("balance")]',
+          '        s1n0 --> s1n1',
+          '        s1n1 --> s1n2',
+          '        s1n1 -.- s1st0',
+          '        s1n2 --> s1n3',
+          '        s1n2 -.- s1st1',
+          '    end',
+          '    t0 --> s0n0',
+          '    s0n3 --> t1',
+          '    t1 --> s1n0',
+          '    s1n3 --> t2',
+          '',
+        ].join('\n'),
+      );
+    });
+
+    it("the README shows the wallet's diagram and description as they are", () => {
+      const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+      assert.ok(readme.includes(`\`\`\`mermaid\n${wallet.toMermaid()}\`\`\`\n`), 'README has the output of `topology describe --format mermaid` in a ```mermaid block');
+      assert.ok(readme.includes(`\`\`\`\n${text}\`\`\`\n`), 'README has the output of `topology describe` in a ``` block');
     });
 
     it('toJSON has the same sub-topologies, nodes, edges and stores', () => {
@@ -146,11 +293,11 @@ describe('Topology.describe() and toJSON()', () => {
       ]);
     });
 
-    it('toJSON has the same topics and tasks as describe()', () => {
+    it('toJSON has the same topics and tasks as describeDetail()', () => {
       for (const partitions of [undefined, 3]) {
         const j = json(wallet, partitions);
-        const described = partitions === undefined ? wallet.describe() : wallet.describe(partitions);
-        assert.deepEqual(j.tasks.join(' '), lines(described).at(-1)?.replace('Tasks: ', ''));
+        const described = partitions === undefined ? wallet.describeDetail() : wallet.describeDetail(partitions);
+        assert.deepEqual(j.tasks.join(' '), lastLine(described)?.replace('Tasks: ', ''));
         for (const spec of j.topics) {
           assert.equal(topicLine(described, spec.name), `  ${spec.name.padEnd(32)}  partitions=${spec.partitions}  cleanup.policy=${spec.cleanupPolicy}  (${spec.roles.join(', ')})`);
         }
@@ -172,7 +319,8 @@ describe('Topology.describe() and toJSON()', () => {
 
     it('has no dead-letter topic when every policy is fail', () => {
       const strict = buildWallet({ errors: { deserialization: 'fail', processing: 'fail', production: 'fail' } });
-      assert.equal(topicLine(strict.describe(), 'wallet-dead-letter'), undefined);
+      assert.equal(topicLine(strict.describeDetail(), 'wallet-dead-letter'), undefined);
+      assert.ok(strict.describeDetail().includes('\n  wallet-balance-changelog '), 'the other topics are listed');
       assert.ok(!json(strict).topics.some((t) => t.roles.includes('dead-letter')));
     });
   });
@@ -192,45 +340,86 @@ describe('Topology.describe() and toJSON()', () => {
       });
     });
     const text = topology.describe();
+    const detail = topology.describeDetail();
 
-    it('describes the fan-out as one `-->` line with both children, in attach order', () => {
-      const expected = [
-        'Topology: shop',
-        '  Sub-topology: orders',
-        '    Source: orders-in (topics: [orders])',
-        '      --> non-empty, total',
-        '    Processor: non-empty (filter, stores: [])',
-        '      --> audit-out',
-        '      <-- orders-in',
-        '    Sink: audit-out (topic: orders.audit)',
-        '      <-- non-empty',
-        '    Processor: total (process, stores: [order-totals])',
-        '      --> format',
-        '      <-- orders-in',
-        '    Processor: format (mapValues, stores: [])',
-        '      --> totals-out',
-        '      <-- total',
-        '    Sink: totals-out (topic: orders.totals)',
-        '      <-- format',
-        '',
-        'Topics:',
-      ].join('\n');
-      assert.ok(text.startsWith(expected), text);
+    it("orders nodes and successors as Kafka Streams does: the larger downstream first, then by name", () => {
+      // orders-in feeds 5 nodes; total 2 more, format and non-empty 1 each; the sinks none. Kafka Streams prints the
+      // fan-out's children in that order too, not in attach order (which toJSON keeps).
+      assert.equal(
+        text,
+        [
+          'Topologies:',
+          '   Sub-topology: 0',
+          '    Source: orders-in (topics: [orders])',
+          '      --> total, non-empty',
+          '    Processor: total (stores: [order-totals])',
+          '      --> format',
+          '      <-- orders-in',
+          '    Processor: format (stores: [])',
+          '      --> totals-out',
+          '      <-- total',
+          '    Processor: non-empty (stores: [])',
+          '      --> audit-out',
+          '      <-- orders-in',
+          '    Sink: audit-out (topic: orders.audit)',
+          '      <-- non-empty',
+          '    Sink: totals-out (topic: orders.totals)',
+          '      <-- format',
+          '',
+          '',
+        ].join('\n'),
+      );
+    });
+
+    it('the detail lists the nodes in definition order with their kinds, and the store with its changelog', () => {
+      assert.ok(
+        detail.startsWith(
+          text +
+            [
+              'Application: shop',
+              '',
+              'Sub-topology 0 is orders, tasks orders-0 orders-1 orders-2 orders-3',
+              '  orders-in   source',
+              '  non-empty   filter',
+              '  audit-out   sink',
+              '  total       process    store order-totals (changelog shop-order-totals-changelog)',
+              '  format      mapValues',
+              '  totals-out  sink',
+              '',
+              'Topics:',
+            ].join('\n'),
+        ),
+        detail,
+      );
+    });
+
+    it('draws the fan-out and the store in Mermaid', () => {
+      const mermaid = topology.toMermaid();
+      for (const line of ['    t0 --> s0n0', '        s0n0 --> s0n1', '        s0n0 --> s0n3', '        s0n3 -.- s0st0', '        s0st0[("order-totals")]', '    s0n2 --> t1', '    s0n5 --> t2']) {
+        assert.ok(mermaid.split('\n').includes(line), `${line} in\n${mermaid}`);
+      }
+    });
+
+    it('quotes Mermaid labels: a node name with quotes or markup cannot break the diagram', () => {
+      const odd = defineTopology('odd', (t) =>
+        t.subTopology('sub', (s) => s.stream('in', { serdes: strings, name: 'say "hi" <b>#1</b> & end' }).to('out', { serdes: strings, name: 'out' })),
+      );
+      assert.ok(odd.toMermaid().includes('s0n0["say #quot;hi#quot; #lt;b#gt;#35;1#lt;/b#gt; #amp; end"]'), odd.toMermaid());
     });
 
     it('lists its topics: the declared source count for the source and the changelog, the default for the sinks', () => {
-      assert.match(topicLine(text, 'orders') ?? '', /partitions=4  cleanup\.policy=delete  \(source\)$/);
-      assert.match(topicLine(text, 'shop-order-totals-changelog') ?? '', /partitions=4  cleanup\.policy=compact  \(changelog\)$/);
-      assert.match(topicLine(text, 'orders.audit') ?? '', /partitions=2  cleanup\.policy=delete  \(sink\)$/);
-      assert.match(topicLine(text, 'orders.totals') ?? '', /partitions=2  cleanup\.policy=delete  \(sink\)$/);
+      assert.match(topicLine(detail, 'orders') ?? '', /partitions=4  cleanup\.policy=delete  \(source\)$/);
+      assert.match(topicLine(detail, 'shop-order-totals-changelog') ?? '', /partitions=4  cleanup\.policy=compact  \(changelog\)$/);
+      assert.match(topicLine(detail, 'orders.audit') ?? '', /partitions=2  cleanup\.policy=delete  \(sink\)$/);
+      assert.match(topicLine(detail, 'orders.totals') ?? '', /partitions=2  cleanup\.policy=delete  \(sink\)$/);
       assert.equal(topology.topics().length, 4, 'no dead-letter topic: every policy is fail');
     });
 
     it('has one task per partition of its source', () => {
-      assert.equal(lines(text).at(-1), 'Tasks: orders-0 orders-1 orders-2 orders-3');
+      assert.equal(lastLine(detail), 'Tasks: orders-0 orders-1 orders-2 orders-3');
       // The declared count wins over a run's default.
-      assert.equal(lines(topology.describe(6)).at(-1), 'Tasks: orders-0 orders-1 orders-2 orders-3');
-      assert.match(topicLine(topology.describe(6), 'orders.audit') ?? '', /partitions=6 /);
+      assert.equal(lastLine(topology.describeDetail(6)), 'Tasks: orders-0 orders-1 orders-2 orders-3');
+      assert.match(topicLine(topology.describeDetail(6), 'orders.audit') ?? '', /partitions=6 /);
     });
 
     it('toJSON has the same nodes and edges', () => {

@@ -25,11 +25,11 @@ describe('TopicProducer after a lost produce reply (real broker, paused with SIG
       t.subTopology('s', (s) => s.stream(topic, { serdes: { key: Serdes.string(), value: Serdes.string() } }).to(`${topic}-out`, { serdes: { key: Serdes.string(), value: Serdes.string() } })),
     { partitions: 1 });
     // A client that gives up quickly, as `serve` does, so a paused broker makes the send fail.
-    const kafka = new Kafka({ clientId: 'lost-reply', brokers: brokers.split(','), logLevel: logLevel.NOTHING, requestTimeout: 2000, retry: { retries: 0 } });
+    const kafka = new Kafka({ clientId: 'lost-reply', brokers: brokers.split(','), logLevel: logLevel.NOTHING, requestTimeout: 1500, retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 200 } });
     const producer = await TopicProducer.connect<string, string>(kafka, topology, topic);
     try {
       await producer.send([{ key: 'warm-up', value: 'w' }]);
-      const paused = pauseBroker(5000);
+      const paused = pauseBroker(8000);
       await new Promise((r) => setTimeout(r, 200));
       await assert.rejects(producer.send([{ key: 'a', value: 'A' }]), (err: unknown) => err instanceof ProduceOutcomeUnknownError && err.retriable);
       await paused; // the broker resumes and appends A: only its reply was lost
