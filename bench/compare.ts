@@ -574,7 +574,8 @@ async function runOnce(system: SystemName, round: number, work: Workload, opts: 
       procs.push(launch('passthrough', process.execPath, args, {}, true));
     } else {
       const env = { WALLET_ID: id, KAFKA_BROKERS: broker.brokers, LOG_LEVEL: 'warn' };
-      const base = ['bin/topology.js', 'run', '--topology', OURS_TOPOLOGY, '--state-dir', stateDir];
+      // --quiet: no human line per balance on stdout (the Kafka Streams app prints none either).
+      const base = ['bin/topology.js', 'run', '--topology', OURS_TOPOLOGY, '--state-dir', stateDir, '--quiet'];
       if (opts.maxBatchSize) base.push('--max-batch-size', String(opts.maxBatchSize));
       const taskSets = system === 'ours-all' ? [['--all']] : ['payment-0', 'payment-1', 'accountant-0', 'accountant-1'].map((t) => ['--task', t]);
       for (const t of taskSets) procs.push(launch(`${system}${t[1] ? ' ' + t[1] : ''}`, process.execPath, [...base, ...t], env, false));

@@ -1,4 +1,4 @@
-import { KafkaMessage } from 'kafkajs';
+import { KafkaMessage } from './kafkajs';
 import { LogRecord } from '../core/records';
 import { BatchLimits, BatchSource } from '../runtime/task-loop';
 import { fromKafkaMessage } from './kafka-records';

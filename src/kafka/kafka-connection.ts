@@ -1,4 +1,4 @@
-import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import { Kafka, logLevel, LogEntry } from './kafkajs';
 import { Logger, silentLogger } from '../core/logger';
 
 export const DEFAULT_BROKERS = 'localhost:9092';

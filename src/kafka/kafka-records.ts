@@ -1,4 +1,4 @@
-import { KafkaMessage, Message } from 'kafkajs';
+import { KafkaMessage, Message } from './kafkajs';
 import { Headers, LogRecord, OutgoingRecord } from '../core/records';
 import { StreamsError } from '../core/errors/streams-error';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Kafka, Producer } from 'kafkajs';
+import { Admin, Kafka, Producer } from './kafkajs';
 import { StreamsError } from '../core/errors/streams-error';
 import { Logger, silentLogger } from '../core/logger';
 import { LogRecord, TopicPartition, tpKey } from '../core/records';

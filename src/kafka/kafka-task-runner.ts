@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import { Admin, Consumer, Kafka, Producer, explicitPartitioner } from './kafkajs';
 import { Subscription } from 'rxjs';
 import { Topology } from '../dsl/topology';
 import { Logger, childLogger, silentLogger } from '../core/logger';
@@ -87,7 +87,7 @@ export class KafkaTaskRunner {
       await requireTopics(this.admin, topology.topics(partitions));
       // Registering the transactional id first (log.fence) fences any older instance and aborts its open transaction,
       // so changelogs and committed offsets are final (nothing pending, no other writer) before we read them.
-      this.producer = this.kafka.producer({ transactionalId: this.groupId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000 });
+      this.producer = this.kafka.producer({ transactionalId: this.groupId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, createPartitioner: explicitPartitioner });
       await this.producer.connect();
       const log = new KafkaTaskLog({ kafka: this.kafka, taskId, groupId: this.groupId, producer: this.producer, admin: this.admin, logger: this.logger });
       this.log = log;
@@ -128,7 +128,8 @@ export class KafkaTaskRunner {
       maxBytes: this.opts.maxBatchBytes ?? DEFAULT_BATCH_LIMITS.maxBytes,
       maxWaitMs: this.opts.commitIntervalMs ?? DEFAULT_BATCH_LIMITS.maxWaitMs,
     };
-    const source = new KafkaBatchSource(await task.startOffsets(this.opts.resetOffsets), 2 * limits.maxRecords);
+    // One batch buffered while the previous one commits: enough to keep the task busy, bounded in memory.
+    const source = new KafkaBatchSource(await task.startOffsets(this.opts.resetOffsets), limits.maxRecords);
     this.source = source;
     this.instanceGroup = `${this.groupId}-instance-${randomUUID().slice(0, 8)}`;
     this.log!.instanceGroup = this.instanceGroup;
@@ -137,7 +138,9 @@ export class KafkaTaskRunner {
       partitionAssigners: [taskPartitionAssigner(task.context.partition)],
       readUncommitted: false,
       maxWaitTimeInMs: limits.maxWaitMs,
-      maxBytesPerPartition: Math.max(1024 * 1024, limits.maxBytes),
+      // A fetch brings at most about one batch per partition (kafkajs' default total is 10 MB per fetch).
+      maxBytesPerPartition: limits.maxBytes,
+      maxBytes: 2 * limits.maxBytes,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       // kafkajs would restart a crashed consumer by itself, racing our shutdown (and leaking a group member):

@@ -1,4 +1,4 @@
-import { AssignerProtocol, PartitionAssigner } from 'kafkajs';
+import { AssignerProtocol, PartitionAssigner } from './kafkajs';
 
 /**
  * kafkajs has no manual `assign()`: a task instance fetches through a group of its own, and this assigner hands

@@ -1,4 +1,4 @@
-import { Admin, Kafka } from 'kafkajs';
+import { Admin, Kafka } from './kafkajs';
 import { TopicSpec } from '../dsl/topology';
 import { StreamsError } from '../core/errors/streams-error';
 

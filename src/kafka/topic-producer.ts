@@ -1,4 +1,4 @@
-import { Kafka, Producer } from 'kafkajs';
+import { Kafka, Producer, explicitPartitioner } from './kafkajs';
 import { Topology } from '../dsl/topology';
 import { Serde } from '../serde/serde';
 import { StreamsError } from '../core/errors/streams-error';
@@ -96,7 +96,7 @@ export class TopicProducer<K, V> {
   }
 
   private static async newProducer(kafka: Kafka): Promise<Producer> {
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: explicitPartitioner });
     await producer.connect();
     return producer;
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Consumer, Kafka } from 'kafkajs';
+import { Consumer, Kafka } from './kafkajs';
 import { Serde } from '../serde/serde';
 import { Logger, silentLogger } from '../core/logger';
 import { allPartitionsAssigner } from './task-assigner';

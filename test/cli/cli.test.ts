@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { wallet } from '../../topology/wallet/topology';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'topology.js');
@@ -9,14 +10,21 @@ const SEED = '{"from": "Alice", "to": "Bob", "amount": "0.5", "request_id": "a0e
 describe('topology CLI', function () {
   this.timeout(60_000);
 
-  it('describe prints the four wallet tasks and the topics with partitions', () => {
+  it("describe prints Kafka Streams' description; --format detail adds the four wallet tasks and the topics with partitions", () => {
     const out = spawnSync(process.execPath, [BIN, 'describe'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(out.status, 0, out.stderr);
-    assert.match(out.stdout, /^Tasks: payment-0 payment-1 accountant-0 accountant-1$/m);
-    assert.match(out.stdout, /wallet\.transfer_request\s+partitions=2\s+cleanup\.policy=delete/);
-    assert.match(out.stdout, /wallet-balance-changelog\s+partitions=2\s+cleanup\.policy=compact/);
+    assert.equal(out.stdout, wallet.describe());
+    assert.ok(out.stdout.startsWith('Topologies:\n   Sub-topology: 0\n    Source: transfer-requests (topics: [wallet.transfer_request])\n'), out.stdout);
+    const detail = spawnSync(process.execPath, [BIN, 'describe', '--format', 'detail'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(detail.status, 0, detail.stderr);
+    assert.equal(detail.stdout, wallet.describeDetail());
+    assert.match(detail.stdout, /^Tasks: payment-0 payment-1 accountant-0 accountant-1$/m);
+    assert.match(detail.stdout, /wallet\.transfer_request\s+partitions=2\s+cleanup\.policy=delete/);
+    assert.match(detail.stdout, /wallet-balance-changelog\s+partitions=2\s+cleanup\.policy=compact/);
     const json = JSON.parse(spawnSync(process.execPath, [BIN, 'describe', '--format', 'json', '--partitions', '3'], { cwd: ROOT, encoding: 'utf8' }).stdout);
     assert.equal(json.tasks.length, 6);
+    const mermaid = spawnSync(process.execPath, [BIN, 'describe', '--format', 'mermaid'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(mermaid.stdout, wallet.toMermaid(), mermaid.stderr);
   });
 
   it('a usage mistake exits 2 with a message; an unknown task exits 1 naming the tasks', () => {

@@ -36,7 +36,7 @@ describe('the CLI plugin hook (a topology module\'s `cli` export)', function () 
   it('a command the loaded module does not have is an unknown command (exit 2)', () => {
     const out = topology(['serve', '--topology', GREETING]);
     assert.equal(out.status, 2);
-    assert.match(out.stderr, /unknown command 'serve' \(commands: describe, topics, run, produce, consume, hello\)/);
+    assert.match(out.stderr, /unknown command 'serve' \(commands: describe, topics, run, produce, consume, completion, hello\)/);
   });
 
   it('the default topology is the "topology" field of the project\'s package.json', () => {
@@ -48,7 +48,7 @@ describe('the CLI plugin hook (a topology module\'s `cli` export)', function () 
     // A project without the field gets this package's own app.
     const bare = mkdtempSync(join(tmpdir(), 'topology-project-'));
     writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare' }));
-    assert.match(topology(['describe'], bare).stdout, /^Topology: wallet$/m);
+    assert.match(topology(['describe', '--format', 'detail'], bare).stdout, /^Application: wallet$/m);
   });
 
   it('the wallet holds `produce` lines for its transfer topic to the HTTP API\'s rules, and no other topic', () => {
