@@ -4,6 +4,7 @@
  *   ks           the wallet on Kafka Streams 3.9 (bench/kafka-streams, exactly_once_v2, one stream thread)
  *   passthrough  a raw kafkajs transactional consume → produce of the transfer requests (bench/passthrough.ts)
  *   ours-all     this project: `topology run --all` (every task in one process)
+ *   ours-2       this project: two processes, the payment tasks in one and the accountant tasks in the other
  *   ours-4       this project: one `topology run --task <id>` process per task
  *
  * Systems run A B A B (every round runs each system once, in order), each run on a fresh single-node broker
@@ -58,8 +59,8 @@ function walletSerdes(): {
   throw new Error(`the wallet serdes were not found (tried ${tried.join(', ')})`);
 }
 
-export type SystemName = 'ks' | 'passthrough' | 'ours-all' | 'ours-4';
-export const SYSTEMS: SystemName[] = ['ks', 'passthrough', 'ours-all', 'ours-4'];
+export type SystemName = 'ks' | 'passthrough' | 'ours-all' | 'ours-2' | 'ours-4';
+export const SYSTEMS: SystemName[] = ['ks', 'passthrough', 'ours-all', 'ours-2', 'ours-4'];
 
 export interface CompareOptions {
   /** Distinct transfers. */
@@ -577,7 +578,10 @@ async function runOnce(system: SystemName, round: number, work: Workload, opts: 
       // --quiet: no human line per balance on stdout (the Kafka Streams app prints none either).
       const base = ['bin/topology.js', 'run', '--topology', OURS_TOPOLOGY, '--state-dir', stateDir, '--quiet'];
       if (opts.maxBatchSize) base.push('--max-batch-size', String(opts.maxBatchSize));
-      const taskSets = system === 'ours-all' ? [['--all']] : ['payment-0', 'payment-1', 'accountant-0', 'accountant-1'].map((t) => ['--task', t]);
+      const taskSets =
+        system === 'ours-all' ? [['--all']]
+        : system === 'ours-2' ? [['--task', 'payment-0', '--task', 'payment-1'], ['--task', 'accountant-0', '--task', 'accountant-1']]
+        : ['payment-0', 'payment-1', 'accountant-0', 'accountant-1'].map((t) => ['--task', t]);
       for (const t of taskSets) procs.push(launch(`${system}${t[1] ? ' ' + t[1] : ''}`, process.execPath, [...base, ...t], env, false));
     }
     procs.forEach((p) => liveProcs.add(p));
@@ -717,7 +721,7 @@ export async function compareOnBroker(options: CompareOptions) {
   }
   const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? +(a / b).toFixed(3) : undefined);
   const ratios: Record<string, { transfersPerSecond?: number; steadyTransfersPerSecond?: number; startupSeconds?: number; peakRssMiB?: number; cpuSeconds?: number }> = {};
-  for (const ours of ['ours-all', 'ours-4'] as const) {
+  for (const ours of ['ours-all', 'ours-2', 'ours-4'] as const) {
     for (const base of ['ks', 'passthrough'] as const) {
       if (!medians[ours] || !medians[base]) continue;
       ratios[`${ours}/${base}`] = {

@@ -56,7 +56,7 @@ function registerPluginCommand(cli: Argv, command: CliCommand<any>, module: Topo
         topology: module.topology,
         partitions: (args.partitions as number | undefined) ?? module.topology.defaultPartitions,
         brokers: parseBrokers(args.brokers as string | undefined),
-        onShutdown: (stop) => onSignals(stop, { name: name, closeTimeoutMs: args.closeTimeoutMs as number }),
+        onShutdown: (stop) => onSignals(stop, { name, closeTimeoutMs: args.closeTimeoutMs as number }),
       };
       await command.handler(args, ctx);
     },
@@ -132,6 +132,7 @@ export function buildCli(argv: string[]) {
           .option('max-batch-size', { type: 'number', default: 5000, describe: 'most records per transaction (a task that is behind fills batches up to this)' })
           .option('max-batch-bytes', { type: 'number', default: 1024 * 1024, describe: 'most key + value bytes per transaction' })
           .option('commit-interval-ms', { type: 'number', default: 100, describe: 'longest wait for a first record before an idle task looks again' })
+          .option('reset-offsets', { choices: ['to-checkpoint', 'earliest'] as const, describe: 'when a task\'s committed offsets are missing or behind its checkpoint (expired, reset): resume at the checkpoint, or reprocess from the earliest offset; without it such a task refuses to start' })
           .option('quiet', { type: 'boolean', default: false, describe: 'do not print the report lines of the topology\'s sinks' })
           .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464' })
           .example('$0 run --task payment-0', 'one task (one process per task, or several --task)')
@@ -156,6 +157,7 @@ export function buildCli(argv: string[]) {
           maxBatchSize: args.maxBatchSize,
           maxBatchBytes: args.maxBatchBytes,
           reportLines: !args.quiet,
+          resetOffsets: args.resetOffsets,
           commitIntervalMs: args.commitIntervalMs,
           metrics,
           restoreListener: restoreProgress(topology, { write: (line) => process.stderr.write(`${line}\n`) }),

@@ -24,7 +24,7 @@ export interface SignalTarget {
 
 const EXIT_ON_SECOND_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-const seconds = (ms: number) => `${+(ms / 1000).toFixed(1)} s`;
+const seconds = (ms: number) => (ms < 1000 ? `${ms} ms` : `${+(ms / 1000).toFixed(1)} s`);
 
 /**
  * On the first SIGINT/SIGTERM, closes `stop` cleanly, then exits 0 (1 if a part fails). A clean close has a deadline

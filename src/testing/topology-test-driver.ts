@@ -316,7 +316,8 @@ export class TestInputTopic<K, V> {
 }
 
 export class TestOutputTopic<K, V> {
-  private cursor = 0;
+  /** Next offset to hand out per partition (`readNew`). */
+  private readonly cursor = new Map<number, number>();
 
   constructor(
     private readonly log: InMemoryLog,
@@ -326,21 +327,17 @@ export class TestOutputTopic<K, V> {
 
   /** Every committed record, all partitions, decoded (partition by partition, in offset order). */
   readAll(): Array<OutputRecord<K, V>> {
-    return this.log.records(this.topic).map((r) => ({
-      key: (r.key === null ? null : this.serdes.key.deserialize(r.key, this.topic)) as K,
-      value: (r.value === null ? null : this.serdes.value.deserialize(r.value, this.topic)) as V,
-      partition: r.partition,
-      offset: r.offset,
-      timestamp: r.timestamp,
-      headers: r.headers,
-    }));
+    return this.log.records(this.topic).map((r) => this.decode(r));
   }
 
-  /** Records committed since the last call (like consuming). */
+  /** Records committed since the last call (like consuming); only those are decoded. */
   readNew(): Array<OutputRecord<K, V>> {
-    const all = this.readAll();
-    const fresh = all.slice(this.cursor);
-    this.cursor = all.length;
+    const fresh: Array<OutputRecord<K, V>> = [];
+    for (let partition = 0; partition < this.log.partitionCount(this.topic); partition++) {
+      const records = this.log.read({ topic: this.topic, partition }, this.cursor.get(partition) ?? 0);
+      for (const r of records) fresh.push(this.decode(r));
+      if (records.length > 0) this.cursor.set(partition, records[records.length - 1].offset + 1);
+    }
     return fresh;
   }
 
@@ -355,5 +352,16 @@ export class TestOutputTopic<K, V> {
 
   get size(): number {
     return this.log.records(this.topic).length;
+  }
+
+  private decode(r: LogRecord): OutputRecord<K, V> {
+    return {
+      key: (r.key === null ? null : this.serdes.key.deserialize(r.key, this.topic)) as K,
+      value: (r.value === null ? null : this.serdes.value.deserialize(r.value, this.topic)) as V,
+      partition: r.partition,
+      offset: r.offset,
+      timestamp: r.timestamp,
+      headers: r.headers,
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineTopology, Topology, TopicSpec } from '../../src/dsl';
@@ -104,6 +105,14 @@ describe('Topology.describe(), describeDetail(), toMermaid() and toJSON()', () =
           '',
         ].join('\n'),
       );
+    });
+
+    it('is what Kafka Streams itself prints for the same wallet (bench/kafka-streams, built with Maven on first use)', function () {
+      this.timeout(15 * 60_000); // the first build downloads Kafka Streams and Avro from Maven Central
+      const runSh = join(__dirname, '..', '..', 'bench', 'kafka-streams', 'run.sh');
+      const java = spawnSync('bash', [runSh, '--describe', 'wallet.'], { encoding: 'utf8', timeout: 15 * 60_000 });
+      assert.equal(java.status, 0, `${java.error ?? ''}${java.stderr}`);
+      assert.equal(text, java.stdout);
     });
 
     it('describeDetail() is that text, then the application, the sub-topologies\' names, tasks and node kinds, the changelogs, topics and tasks', () => {

@@ -71,7 +71,8 @@ const dev = defineCliCommand({
     const topics = walletTopicsOf(topology);
     // The log lives in memory and starts empty, so state from an earlier run describes a history that is gone.
     rmSync(`${args.stateDir}/${topology.applicationId}`, { recursive: true, force: true });
-    const driver = await TopologyTestDriver.create(topology, { partitions, stateDir: args.stateDir, onReport: print, logger: createLogger('topology-dev', 'warn') });
+    // Dev mode runs for hours: consumed records of the internal topic are released, changelogs compacted.
+    const driver = await TopologyTestDriver.create(topology, { partitions, stateDir: args.stateDir, onReport: print, logger: createLogger('topology-dev', 'warn'), retain: 'unconsumed' });
     const input = driver.inputTopic<string, TransferRequest>(topics.transferRequest);
     const balances = driver.outputTopic<string, Balance>(topics.balance);
     const latest = new Map<string, Balance>();
