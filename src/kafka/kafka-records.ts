@@ -26,14 +26,20 @@ export interface ProduceResult {
  * partition are appended in the order given.
  */
 export function recordPositions(records: Array<{ topic: string; partition: number }>, meta: ProduceResult[], who: string): Array<{ partition: number; offset: number }> {
-  const base = new Map(meta.map((m) => [`${m.topicName}-${m.partition}`, Number(m.baseOffset)]));
-  const seen = new Map<string, number>();
+  // Per topic, per partition: the next offset to hand out (no string key per record: batches hold thousands).
+  const next = new Map<string, number[]>();
+  for (const m of meta) {
+    const offsets = next.get(m.topicName) ?? [];
+    offsets[m.partition] = Number(m.baseOffset);
+    next.set(m.topicName, offsets);
+  }
   return records.map((r) => {
-    const key = `${r.topic}-${r.partition}`;
-    const index = seen.get(key) ?? 0;
-    seen.set(key, index + 1);
-    const b = base.get(key);
-    if (b === undefined || Number.isNaN(b)) throw new StreamsError(`${who}: the broker reported no offset for ${key}`, { code: 'COMMIT_PROTOCOL' });
-    return { partition: r.partition, offset: b + index };
+    const offsets = next.get(r.topic);
+    const offset = offsets?.[r.partition];
+    if (offsets === undefined || offset === undefined || Number.isNaN(offset)) {
+      throw new StreamsError(`${who}: the broker reported no offset for ${r.topic}-${r.partition}`, { code: 'COMMIT_PROTOCOL' });
+    }
+    offsets[r.partition] = offset + 1;
+    return { partition: r.partition, offset };
   });
 }

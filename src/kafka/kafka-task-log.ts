@@ -210,7 +210,14 @@ export class KafkaTaskLog implements TaskLog {
 /** Per-record offsets, and each written partition's end after the commit marker that follows its last record. */
 function positionsOf(taskId: string, tx: TransactionRequest, meta: ProduceResult[]): TransactionResult {
   const positions = recordPositions(tx.records, meta, `task ${taskId}`);
+  // The last record of each partition decides its end (per topic, per partition: no string key per record).
+  const ends = new Map<string, number[]>();
+  tx.records.forEach((r, i) => {
+    const perPartition = ends.get(r.topic) ?? [];
+    perPartition[r.partition] = positions[i].offset + 2;
+    ends.set(r.topic, perPartition);
+  });
   const endOffsets: Record<string, number> = {};
-  tx.records.forEach((r, i) => (endOffsets[`${r.topic}-${r.partition}`] = positions[i].offset + 2));
+  for (const [topic, perPartition] of ends) perPartition.forEach((end, partition) => (endOffsets[`${topic}-${partition}`] = end));
   return { positions, endOffsets };
 }

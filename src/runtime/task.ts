@@ -205,11 +205,15 @@ export class Task {
     m.records.inc({ task }, processed);
     m.commits.inc({ task });
     m.commitSeconds.observe({ task }, seconds);
+    // Counted per topic first: one labelled increment per topic and commit, not one per record.
+    const perTopic = new Map<string, number>();
+    const deadLetterTopic = this.opts.topology.errors.deadLetterTopic;
     for (const { record } of committed) {
-      m.outputs.inc({ task, topic: record.topic });
+      perTopic.set(record.topic, (perTopic.get(record.topic) ?? 0) + 1);
       const stage = record.headers?.['error.stage'];
-      if (record.topic === this.opts.topology.errors.deadLetterTopic && stage) m.deadLetters.inc({ task, stage: stage.toString() });
+      if (record.topic === deadLetterTopic && stage) m.deadLetters.inc({ task, stage: stage.toString() });
     }
+    for (const [topic, count] of perTopic) m.outputs.inc({ task, topic }, count);
   }
 
   /**

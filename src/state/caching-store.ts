@@ -31,7 +31,8 @@ const NO_CACHE: NoCache = { get: () => undefined, set: () => undefined, clear: (
  *   so a committed value stays true until this task changes it.
  */
 export class CachingStore implements ByteStoreLayer {
-  private dirty = new Map<string, Buffer | null>();
+  /** The batch's writes by key (latin1), with the key's bytes (so a flush needs no conversion back). */
+  private dirty = new Map<string, { key: Buffer; value: Buffer | null }>();
   /** Values read for the current batch (absent keys as ABSENT): stable whatever the LRU evicts meanwhile. */
   private pinned = new Map<string, Buffer>();
   /** Committed values of earlier batches; none when the store was built with a cache of 0 bytes. */
@@ -82,7 +83,7 @@ export class CachingStore implements ByteStoreLayer {
   peek(key: Buffer): Buffer | undefined {
     const k = toKey(key);
     const pending = this.dirty.get(k);
-    if (pending !== undefined) return pending ?? undefined;
+    if (pending !== undefined) return pending.value ?? undefined;
     const read = this.pinned.get(k) ?? this.committed.get(k);
     if (read === undefined) {
       throw new StreamsError(`store '${this.name}': key ${JSON.stringify(k)} was read without being prefetched for this batch`, { code: 'STORE_NOT_PREFETCHED' });
@@ -93,7 +94,7 @@ export class CachingStore implements ByteStoreLayer {
   async get(key: Buffer): Promise<Buffer | undefined> {
     const k = toKey(key);
     const pending = this.dirty.get(k);
-    if (pending !== undefined) return pending ?? undefined;
+    if (pending !== undefined) return pending.value ?? undefined;
     const known = this.pinned.get(k) ?? this.committed.get(k);
     if (known !== undefined) return known === ABSENT ? undefined : known;
     const stored = await this.inner.get(key);
@@ -105,12 +106,18 @@ export class CachingStore implements ByteStoreLayer {
     return this.prefetch(keys).then(() => keys.map((k) => this.peek(k)));
   }
 
+  /** Writes a copy of `key` and `value` (the caller may reuse its buffers). */
   put(key: Buffer, value: Buffer): void {
-    this.dirty.set(toKey(key), Buffer.from(value));
+    this.putOwned(Buffer.from(key), Buffer.from(value));
+  }
+
+  /** Writes `key` and `value` without copying them: the caller hands them over and never changes them again. */
+  putOwned(key: Buffer, value: Buffer): void {
+    this.dirty.set(toKey(key), { key, value });
   }
 
   delete(key: Buffer): void {
-    this.dirty.set(toKey(key), null);
+    this.dirty.set(toKey(key), { key: Buffer.from(key), value: null });
   }
 
   /**
@@ -123,7 +130,7 @@ export class CachingStore implements ByteStoreLayer {
     const low = range.gte ? toKey(range.gte) : '';
     const high = range.lt ? toKey(range.lt) : ABOVE_ALL_KEYS;
     const overlay: Array<[string, Buffer | null]> = [];
-    for (const entry of this.dirty) if (entry[0] >= low && entry[0] < high) overlay.push(entry);
+    for (const [k, { value }] of this.dirty) if (k >= low && k < high) overlay.push([k, value]);
     const deletes = overlay.filter(([, v]) => v === null).length;
     const below = await this.inner.range(limit === undefined ? range : { ...range, limit: limit + deletes });
     if (overlay.length === 0) return below;
@@ -148,12 +155,12 @@ export class CachingStore implements ByteStoreLayer {
   flush(changes: WriteOp[], into: StoreFlush, timestamp: number): void {
     if (this.dirty.size === 0 && changes.length === 0) return;
     const keys = [...this.dirty.keys()].sort();
-    this.inner.flush([...changes, ...keys.map((k) => ({ key: fromKey(k), value: this.dirty.get(k)! }))], into, timestamp);
+    this.inner.flush([...changes, ...keys.map((k) => this.dirty.get(k)!)], into, timestamp);
   }
 
   /** The batch committed (log and disk): its writes become the committed values. */
   committedBatch(): void {
-    for (const [k, v] of this.dirty) this.committed.set(k, v ?? ABSENT);
+    for (const [k, { value }] of this.dirty) this.committed.set(k, value ?? ABSENT);
     this.dirty = new Map();
     this.pinned = new Map();
   }

@@ -21,7 +21,8 @@ export class TypedStore<K, V> {
   }
 
   put(key: K, value: V): void {
-    this.bytes.put(this.keySerde.serialize(key, this.topic), this.valueSerde.serialize(value, this.topic));
+    // Serializers return fresh buffers: handed over without a copy.
+    this.bytes.putOwned(this.keySerde.serialize(key, this.topic), this.valueSerde.serialize(value, this.topic));
   }
 
   delete(key: K): void {

@@ -52,7 +52,7 @@ export function aggregateBatch(node: AggregateNode, ctx: TaskContext): BatchStep
         const stored = store.peek(k.bytes);
         const current = stored === undefined ? node.init(k.key) : node.valueSerde.deserialize(stored, topic);
         const next = node.add(current, env.record);
-        store.put(k.bytes, node.valueSerde.serialize(next, topic));
+        store.putOwned(k.bytes, node.valueSerde.serialize(next, topic));
         out.push(derive(env, k.key, next));
       } catch (err) {
         out.push(asFailure(node.name, env, err));

@@ -96,8 +96,8 @@ export function dedupeBatch(node: DedupeNode, ctx: TaskContext): BatchStep {
         index.delete(Buffer.concat([seen, id]));
       }
       const now = u64(env.time);
-      ids.put(id, now);
-      index.put(Buffer.concat([now, id]), EMPTY);
+      ids.putOwned(id, now);
+      index.putOwned(Buffer.concat([now, id]), EMPTY);
       out.push(env);
     }
     return out;
