@@ -8,6 +8,7 @@ import { TopologyModule, loadTopologyModule } from './load-topology';
 import { TaskSupervisor, describe as describeError } from './run-command';
 import { onSignals } from './signals';
 import { StreamsMetrics } from '../runtime/metrics';
+import { DEFAULT_BATCH_LIMITS } from '../runtime/task-loop';
 import { serveMetrics } from './serve-metrics';
 import { registerTopicCommands } from './topic-commands';
 import { CliCommand, CliContext } from './plugin';
@@ -129,7 +130,7 @@ export function buildCli(argv: string[]) {
           .option('task', { type: 'string', array: true, describe: 'task id, e.g. payment-0 (repeatable; in the environment, separated by spaces or commas)' })
           .option('all', { type: 'boolean', default: false, describe: 'run every task of the topology in this process' })
           .option('state-dir', { type: 'string', default: './data', describe: 'where task state (RocksDB) lives' })
-          .option('max-batch-size', { type: 'number', default: 5000, describe: 'most records per transaction (a task that is behind fills batches up to this)' })
+          .option('max-batch-size', { type: 'number', default: DEFAULT_BATCH_LIMITS.maxRecords, describe: 'most records per transaction (a task that is behind fills batches up to this)' })
           .option('max-batch-bytes', { type: 'number', default: 1024 * 1024, describe: 'most key + value bytes per transaction' })
           .option('commit-interval-ms', { type: 'number', default: 100, describe: 'longest wait for a first record before an idle task looks again' })
           .option('reset-offsets', { choices: ['to-checkpoint', 'earliest'] as const, describe: 'when a task\'s committed offsets are missing or behind its checkpoint (expired, reset): resume at the checkpoint, or reprocess from the earliest offset; without it such a task refuses to start' })

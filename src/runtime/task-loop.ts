@@ -12,7 +12,9 @@ export interface BatchLimits {
   maxWaitMs: number;
 }
 
-export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRecords: 5000, maxBytes: 1024 * 1024, maxWaitMs: 100 };
+// 2,000 records: measured on the wallet at 200k transfers, as fast as 5,000 (29 s vs 31 s), 25 % less memory, and a
+// first output sooner after a start; 1,000 was slower (33 s). See the README's Performance section.
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRecords: 2000, maxBytes: 1024 * 1024, maxWaitMs: 100 };
 
 /**
  * Where a task's source records come from: the in-memory log, or a Kafka consumer. The transport is the only thing
