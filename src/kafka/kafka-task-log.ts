@@ -175,11 +175,27 @@ export class KafkaTaskLog implements TaskLog {
       position = Math.max(position, Number(lastOffset) + 1);
       if (position >= to) settle.resolve();
     };
+    // Fetching and writing overlap: a fetched batch is queued behind the write of the one before, and the consumer
+    // fetches the next meanwhile (at most two batches wait). Progress moves in queue order, after each write.
+    // After a failed write nothing later is written: a checkpoint must never pass a batch that is not on disk.
+    let queue = Promise.resolve();
+    let queued = 0;
+    let failed = false;
+    const enqueue = (step: () => Promise<void> | void) => {
+      queued++;
+      queue = queue
+        .then(() => (failed ? undefined : step()))
+        .catch((err) => {
+          failed = true;
+          settle.reject(err);
+        })
+        .finally(() => queued--);
+    };
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [tp.topic], fromBeginning: true });
       consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-        if (e.payload.topic === tp.topic && e.payload.partition === tp.partition) advance(e.payload.lastOffset);
+        if (e.payload.topic === tp.topic && e.payload.partition === tp.partition) enqueue(() => advance(e.payload.lastOffset));
       });
       consumer.on(consumer.events.CRASH, (e) => settle.reject(e.payload.error));
       await consumer.run({
@@ -189,12 +205,12 @@ export class KafkaTaskLog implements TaskLog {
           const records = batch.messages
             .filter((m) => Number(m.offset) >= from && Number(m.offset) < to)
             .map((m) => fromKafkaMessage(tp.topic, tp.partition, m));
-          try {
+          const last = batch.lastOffset();
+          enqueue(async () => {
             if (records.length > 0) await onBatch(records);
-            advance(batch.lastOffset());
-          } catch (err) {
-            settle.reject(err);
-          }
+            advance(last);
+          });
+          if (queued > 2) await queue;
         },
       });
       consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(from) });
