@@ -32,6 +32,12 @@ export interface ToOptions<K, V> extends Named {
   serdes: { key: Serde<K>; value: Serde<V> };
   /** A line about each record once committed, printed by `topology run` (e.g. the wallet's balance lines). */
   report?: (record: StreamRecord<K, V>, position: { partition: number; offset: number }) => string | undefined;
+  /**
+   * The topic is a table: its latest record per key is its content (e.g. the wallet's balances), so it is created
+   * compacted (`cleanup.policy=compact`) and a run refuses an existing one that is not, as for changelogs; with
+   * delete cleanup, keys idle for the retention period would vanish.
+   */
+  compacted?: boolean;
 }
 
 export interface ProcessOptions<K, V> {
@@ -104,7 +110,7 @@ export class KStream<K, V> {
 
   /** Writes to a topic, partitioned by murmur2 of the serialized key (Kafka's default partitioner). */
   to(topic: string, opts: ToOptions<K, V>): void {
-    this.add({ kind: 'sink', topic, keySerde: opts.serdes.key, valueSerde: opts.serdes.value, report: opts.report }, opts.name);
+    this.add({ kind: 'sink', topic, keySerde: opts.serdes.key, valueSerde: opts.serdes.value, report: opts.report, compacted: opts.compacted ?? false }, opts.name);
   }
 
   private add<K2, V2>(spec: DistributiveOmit<TopologyNode, 'name' | 'subTopology' | 'children' | 'parent' | 'stores'> & { stores?: string[] }, name: string | undefined, stateful = false): KStream<K2, V2> {

@@ -73,6 +73,8 @@ export interface SinkNode extends NodeBase {
   keySerde: Serde<any>;
   valueSerde: Serde<any>;
   report?: (record: AnyRecord, position: { partition: number; offset: number }) => string | undefined;
+  /** A table topic: created and required compacted. */
+  compacted: boolean;
 }
 
 export type TopologyNode =

@@ -78,12 +78,13 @@ export class Topology {
     const add = (name: string, role: TopicRole, n: number, cleanupPolicy: 'delete' | 'compact' = 'delete') => {
       const spec = specs.get(name) ?? { name, partitions: n, cleanupPolicy, roles: [] };
       if (!spec.roles.includes(role)) spec.roles.push(role);
+      if (cleanupPolicy === 'compact') spec.cleanupPolicy = 'compact'; // one role that needs a table makes it one
       specs.set(name, spec);
     };
     for (const sub of this.subTopologies) {
       const n = this.taskCount(sub.name, partitions);
       for (const s of sub.sources) add(s.topic, 'source', this.partitionsOf(s.topic, partitions));
-      for (const s of sub.sinks) add(s.topic, 'sink', this.partitionsOf(s.topic, partitions));
+      for (const s of sub.sinks) add(s.topic, 'sink', this.partitionsOf(s.topic, partitions), s.compacted ? 'compact' : 'delete');
       // A changelog has one partition per task: partition p holds the state of task <sub>-p.
       for (const store of sub.stores) add(store.changelogTopic, 'changelog', n, 'compact');
     }

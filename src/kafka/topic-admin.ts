@@ -1,10 +1,12 @@
-import { Admin, Kafka } from './kafkajs';
+import { Admin, ConfigResourceTypes, Kafka } from './kafkajs';
 import { TopicSpec } from '../dsl/topology';
 import { StreamsError } from '../core/errors/streams-error';
 
 export interface TopicCheck {
   missing: TopicSpec[];
   misPartitioned: Array<{ spec: TopicSpec; actual: number }>;
+  /** Topics the topology needs compacted (changelogs, tables) whose `cleanup.policy` is not. */
+  notCompacted: Array<{ spec: TopicSpec; actual: string }>;
   ok: TopicSpec[];
 }
 
@@ -25,20 +27,38 @@ export async function inspectTopics(admin: Admin, specs: TopicSpec[]): Promise<T
   const present = specs.filter((s) => existing.has(s.name));
   const metadata = present.length ? await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) }) : { topics: [] };
   const counts = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
-  const check: TopicCheck = { missing: [], misPartitioned: [], ok: [] };
+  const policies = await cleanupPolicies(admin, present.filter((s) => s.cleanupPolicy === 'compact').map((s) => s.name));
+  const check: TopicCheck = { missing: [], misPartitioned: [], notCompacted: [], ok: [] };
   for (const spec of specs) {
     const actual = counts.get(spec.name);
+    const policy = policies.get(spec.name);
     if (actual === undefined) check.missing.push(spec);
     else if (actual !== spec.partitions) check.misPartitioned.push({ spec, actual });
+    else if (policy !== undefined && !policy.split(',').includes('compact')) check.notCompacted.push({ spec, actual: policy });
     else check.ok.push(spec);
   }
   return check;
+}
+
+/** The `cleanup.policy` of existing topics. */
+async function cleanupPolicies(admin: Admin, topics: string[]): Promise<Map<string, string>> {
+  if (topics.length === 0) return new Map();
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['cleanup.policy'] })),
+  });
+  return new Map(described.resources.map((r) => [r.resourceName, r.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? 'delete']));
 }
 
 export function describeProblems(check: TopicCheck): string[] {
   return [
     ...check.missing.map((s) => `topic ${s.name} is missing (needs ${s.partitions} partitions)`),
     ...check.misPartitioned.map(({ spec, actual }) => `topic ${spec.name} has ${actual} partitions, the topology needs ${spec.partitions}`),
+    ...check.notCompacted.map(
+      ({ spec, actual }) =>
+        `topic ${spec.name} has cleanup.policy=${actual}, the topology needs it compacted (${spec.roles.includes('changelog') ? 'a changelog' : 'a table'}: ` +
+        `with delete, keys idle for the retention period vanish); fix it with: kafka-configs.sh --bootstrap-server <brokers> --alter --entity-type topics --entity-name ${spec.name} --add-config cleanup.policy=compact`,
+    ),
   ];
 }
 
@@ -56,7 +76,7 @@ export async function requireTopics(admin: Admin, specs: TopicSpec[]): Promise<v
  */
 export async function createTopics(admin: Admin, specs: TopicSpec[], replicationFactor = 1): Promise<{ created: string[]; existing: string[] }> {
   const check = await inspectTopics(admin, specs);
-  if (check.misPartitioned.length > 0) {
+  if (check.misPartitioned.length > 0 || check.notCompacted.length > 0) {
     throw new StreamsError(describeProblems({ ...check, missing: [] }).join('\n'), { code: 'TOPICS_MISMATCH' });
   }
   if (check.missing.length > 0) {
@@ -73,7 +93,7 @@ export async function createTopics(admin: Admin, specs: TopicSpec[], replication
     } catch (err) {
       // A concurrent creator is fine as long as the result matches.
       const again = await inspectTopics(admin, specs);
-      if (again.missing.length > 0 || again.misPartitioned.length > 0) throw err;
+      if (again.missing.length > 0 || again.misPartitioned.length > 0 || again.notCompacted.length > 0) throw err;
     }
   }
   return { created: check.missing.map((s) => s.name), existing: check.ok.map((s) => s.name) };

@@ -138,7 +138,7 @@ describe('Topology.describe(), describeDetail(), toMermaid() and toJSON()', () =
             '  wallet.transfer_request           partitions=2  cleanup.policy=delete  (source)',
             '  wallet.payment                    partitions=2  cleanup.policy=delete  (sink, source)',
             '  wallet-transfer-dedupe-changelog  partitions=2  cleanup.policy=compact  (changelog)',
-            '  wallet.balance                    partitions=2  cleanup.policy=delete  (sink)',
+            '  wallet.balance                    partitions=2  cleanup.policy=compact  (sink)',
             '  wallet-payment-dedupe-changelog   partitions=2  cleanup.policy=compact  (changelog)',
             '  wallet-balance-changelog          partitions=2  cleanup.policy=compact  (changelog)',
             '  wallet-dead-letter                partitions=2  cleanup.policy=delete  (dead-letter)',
@@ -188,7 +188,7 @@ describe('Topology.describe(), describeDetail(), toMermaid() and toJSON()', () =
       const expected: Array<[string, string, string]> = [
         ['wallet.transfer_request', 'delete', 'source'],
         ['wallet.payment', 'delete', 'sink, source'],
-        ['wallet.balance', 'delete', 'sink'],
+        ['wallet.balance', 'compact', 'sink'],
         ['wallet-transfer-dedupe-changelog', 'compact', 'changelog'],
         ['wallet-payment-dedupe-changelog', 'compact', 'changelog'],
         ['wallet-balance-changelog', 'compact', 'changelog'],
@@ -462,6 +462,22 @@ describe('Topology.describe(), describeDetail(), toMermaid() and toJSON()', () =
       );
       assert.equal(withDeadLetters.partitionsOf('dlq-dead-letter'), 4);
       assert.deepEqual(withDeadLetters.topics().find((t) => t.name === 'dlq-dead-letter'), { name: 'dlq-dead-letter', partitions: 4, cleanupPolicy: 'delete', roles: ['dead-letter'] });
+    });
+  });
+  describe('table topics', () => {
+    it("a sink with compacted: true is created compacted, also when another sub-topology reads it; others stay delete", () => {
+      const S = Serdes.string();
+      const t = defineTopology('tables', (b) => {
+        b.subTopology('write', (s) => {
+          const input = s.stream<string, string>('tables.in', { serdes: { key: S, value: S } });
+          input.to('tables.latest', { serdes: { key: S, value: S }, compacted: true });
+          input.to('tables.events', { serdes: { key: S, value: S } });
+        });
+        b.subTopology('read', (s) => s.stream<string, string>('tables.latest', { serdes: { key: S, value: S } }).to('tables.copy', { serdes: { key: S, value: S } }));
+      });
+      const policy = (name: string) => t.topics().find((x) => x.name === name)?.cleanupPolicy;
+      assert.deepEqual(['tables.latest', 'tables.events', 'tables.copy', 'tables.in'].map(policy), ['compact', 'delete', 'delete', 'delete']);
+      assert.deepEqual(t.topics().find((x) => x.name === 'tables.latest')?.roles, ['sink', 'source']);
     });
   });
 });

@@ -16,11 +16,13 @@ interface Harness {
   logs: Array<{ level: string; obj: object }>;
   /** What publish throws: the broker refused it (503) or anything else (500). */
   failPublish: 'unavailable' | 'unexpected' | false;
+  /** Whether the balance view has caught up. */
+  ready: boolean;
   server: http.Server;
 }
 
 function startServer(): Promise<Harness> {
-  const h = { published: [], balances: new Map(), logs: [], failPublish: false } as unknown as Harness;
+  const h = { published: [], balances: new Map(), logs: [], failPublish: false, ready: true } as unknown as Harness;
   h.server = createTransferServer({
     publish: async (t) => {
       if (h.failPublish === 'unavailable') throw new BrokerUnavailableError(new Error('KafkaJSConnectionError: broker down'));
@@ -31,6 +33,7 @@ function startServer(): Promise<Harness> {
       if (account === 'explode') throw new Error('store closed');
       return h.balances.get(account);
     },
+    isReady: () => h.ready,
     logger: {
       info: (obj) => h.logs.push({ level: 'info', obj }),
       warn: (obj) => h.logs.push({ level: 'warn', obj }),
@@ -213,6 +216,22 @@ describe('transfer server', () => {
       const r = await call(h, 'GET', '/healthz');
       assert.equal(r.status, 200);
       assert.equal(r.text, '{"status":"ok"}\n');
+    });
+
+    it('GET /healthz is 503 while the balance view catches up, and an unknown account is 503 not_ready meanwhile, not 404', async () => {
+      h.ready = false;
+      try {
+        const health = await call(h, 'GET', '/healthz');
+        assert.equal(health.status, 503);
+        assert.equal(health.json.status, 'starting');
+        const account = await call(h, 'GET', '/api/v1/accounts/Nobody');
+        assert.equal(account.status, 503);
+        assert.equal(account.json.code, 'not_ready');
+      } finally {
+        h.ready = true;
+      }
+      assert.equal((await call(h, 'GET', '/healthz')).status, 200);
+      assert.equal((await call(h, 'GET', '/api/v1/accounts/Nobody')).status, 404);
     });
 
     it('405 for DELETE /healthz', async () => {

@@ -73,6 +73,14 @@ describe('wallet API on Kafka: serve, produce, consume', function () {
     assert.deepEqual(await (await fetch(`${base}/api/v1/accounts/Alice`)).json(), { account: 'Alice', balance: '-0.50', currency: 'USD' });
     assert.equal((await fetch(`${base}/api/v1/accounts/Nobody`)).status, 404);
 
+    // A restarted serve is ready only once its view has read the balances that existed at its start: from then on
+    // Bob is there (never a 404 for an account that exists), and before it /healthz says 503.
+    const again = await startServe(brokers, walletId);
+    await until('the restarted serve to be ready', async () => ((await fetch(`${again.base}/healthz`)).status === 200 ? true : undefined), 30_000);
+    const bobAfterRestart = await fetch(`${again.base}/api/v1/accounts/Bob`);
+    assert.equal(bobAfterRestart.status, 200, 'ready means the balances that existed at start are readable');
+    assert.deepEqual(await bobAfterRestart.json(), { account: 'Bob', balance: '0.50', currency: 'USD' });
+
     // `run --metrics`: Prometheus text with the tasks' counters.
     const metricsUrl = /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(tasks.stderr)?.[1];
     assert.ok(metricsUrl, tasks.stderr.slice(-2000));

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Decimal from 'decimal.js';
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { TopicProducer } from '../../src/kafka/topic-producer';
 import { partitionForKey } from '../../src/runtime/murmur2';
 import { Serde } from '../../src/serde/serde';
@@ -451,5 +451,29 @@ describe('wallet on Kafka: exactly once across processes', function () {
     const bad = await createWalletTopics(brokers, badId);
     assert.notEqual(bad.code, 0, `topics create must refuse a mis-partitioned topic:\n${bad.stdout}\n${bad.stderr}`);
     assert.match(bad.stderr, new RegExp(`${badId}\\.payment has 3 partitions`), bad.stderr);
+  });
+
+  it('topics: the balances are a compacted table; an existing balance topic with delete cleanup is refused with the fix', async function () {
+    this.timeout(120_000);
+    const id = `w-compact-${randomBytes(4).toString('hex')}`;
+    const created = await createWalletTopics(brokers, id);
+    assert.equal(created.code, 0, created.stderr);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const policy = async (topic: string) =>
+        (await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }] })).resources[0].configEntries[0].configValue;
+      assert.equal(await policy(`${id}.balance`), 'compact');
+      assert.equal(await policy(`${id}.payment`), 'delete');
+
+      // A wallet deployed before the balances were a table: its balance topic deletes idle accounts after 7 days.
+      const oldId = `w-oldbal-${randomBytes(4).toString('hex')}`;
+      await admin.createTopics({ topics: [{ topic: `${oldId}.balance`, numPartitions: 2, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] }], waitForLeaders: true });
+      const refused = await createWalletTopics(brokers, oldId);
+      assert.notEqual(refused.code, 0, `topics create must refuse it:\n${refused.stdout}\n${refused.stderr}`);
+      assert.match(refused.stderr, new RegExp(`${oldId}\\.balance has cleanup\\.policy=delete.*--add-config cleanup\\.policy=compact`), refused.stderr);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -49,6 +49,7 @@ const serve = defineCliCommand({
         }
       },
       getBalance: (account) => view.get(account),
+      isReady: () => view.ready,
       logger,
     });
     const at = await listen(server, args.http);

@@ -105,6 +105,8 @@ export function buildWallet(options: WalletOptions = {}) {
             name: 'balances-out',
             serdes: { key: Serdes.string(), value: balanceSerde },
             report: (r) => `${r.value.account} balance: ${r.value.balance.toFixed(2)} ${r.value.currency}`,
+            // The balances are a table: an account idle for a week must still have its balance (serve reads it).
+            compacted: true,
           }),
       );
     },

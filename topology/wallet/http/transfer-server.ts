@@ -25,6 +25,8 @@ export interface TransferServerDeps {
   /** Records the transfer; rejects with BrokerUnavailableError when its outcome is unknown (retry with the same id). */
   publish(transfer: TransferRequest): Promise<void>;
   getBalance(account: string): Balance | undefined | Promise<Balance | undefined>;
+  /** Whether the balances can be trusted yet (a view still catching up would answer 404 for real accounts). */
+  isReady?(): boolean;
   logger?: TransferServerLogger;
 }
 
@@ -131,7 +133,11 @@ async function postTransfer(req: http.IncomingMessage, res: http.ServerResponse,
 
 async function getAccount(account: string, res: http.ServerResponse, deps: TransferServerDeps): Promise<void> {
   const balance = await deps.getBalance(account);
-  if (balance === undefined) return error(res, 404, 'account_not_found', `account ${account} not found`);
+  if (balance === undefined) {
+    // Not found yet is not "not found" while the view catches up.
+    if (deps.isReady?.() === false) return error(res, 503, 'not_ready', 'balances are still loading; retry shortly');
+    return error(res, 404, 'account_not_found', `account ${account} not found`);
+  }
   send(res, 200, { account: balance.account, balance: balance.balance.toFixed(2), currency: balance.currency });
 }
 
@@ -146,7 +152,10 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, path: 
   const notAllowed = (allow: string) => refuse(405, 'method_not_allowed', `method ${req.method} not allowed on ${path}`, { Allow: allow });
 
   if (path === TRANSFERS) return req.method === 'POST' ? postTransfer(req, res, deps) : notAllowed('POST');
-  if (path === HEALTHZ) return isGet ? send(res, 200, { status: 'ok' }) : notAllowed('GET, HEAD');
+  if (path === HEALTHZ) {
+    if (!isGet) return notAllowed('GET, HEAD');
+    return deps.isReady?.() === false ? send(res, 503, { status: 'starting', message: 'the balance view is still catching up' }) : send(res, 200, { status: 'ok' });
+  }
   const m = ACCOUNT.exec(path);
   if (m) {
     if (!isGet) return notAllowed('GET, HEAD');
