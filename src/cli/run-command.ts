@@ -38,12 +38,16 @@ function isTransient(err: unknown): boolean {
 
 /**
  * `topology run`: every requested task in this process, each isolated (own consumer, producer, RocksDB). A task
- * that fails transiently is restarted from its last commit; a fenced task or a fatal error stops the process.
- * Resolves when stopped by `stop()`; rejects with the first fatal error.
+ * that fails transiently is restarted from its last commit (an expired transaction is one of those). A fenced task
+ * (another instance runs it now) stops alone, and the others go on; when no task is left the process exits with the
+ * fence. Any other fatal error stops the process. Resolves when stopped by `stop()`; rejects with the first fatal
+ * error.
  */
 export class TaskSupervisor {
   private readonly runners = new Map<string, KafkaTaskRunner>();
   private stopping = false;
+  /** Tasks another instance took over: they stopped, the others run on. */
+  private readonly fenced = new Map<string, TaskFencedError>();
   private fatal!: (err: unknown) => void;
   private readonly failed = new Promise<never>((_, reject) => (this.fatal = reject));
 
@@ -55,6 +59,8 @@ export class TaskSupervisor {
     const print = this.opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
     try {
       await Promise.race([Promise.all(this.opts.taskIds.map((id) => this.keepRunning(id, print))), this.failed]);
+      const [firstFence] = this.fenced.values();
+      if (firstFence && !this.stopping) throw firstFence;
     } catch (err) {
       // One task's fatal error stops the process: close the others cleanly first, so none leaves a transaction open
       // (it would hold back read_committed consumers downstream until it times out).
@@ -93,6 +99,12 @@ export class TaskSupervisor {
         if (this.stopping) return;
         // The budget is for failures in a row: a task that got work done since its last start earns it back.
         if (runner.processed > 0) restarts = 0;
+        if (err instanceof TaskFencedError) {
+          this.fenced.set(taskId, err);
+          const others = this.opts.taskIds.filter((id) => !this.fenced.has(id));
+          this.opts.logger.error({ task: taskId, err: describe(err) }, `task ${taskId} stopped: ${describe(err)}${others.length ? `; the other tasks go on (${others.join(' ')})` : ''}`);
+          return;
+        }
         if (!isTransient(err) || restarts >= maxRestarts) {
           this.opts.logger.error({ task: taskId, err: describe(err) }, `task ${taskId} stopped: ${describe(err)}`);
           this.fatal(err);

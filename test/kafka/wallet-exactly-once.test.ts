@@ -416,6 +416,45 @@ describe('wallet on Kafka: exactly once across processes', function () {
     assert.ok(newer.running, `the newer accountant-0 keeps running:\n${newer.tail()}`);
   });
 
+  it('a fenced task in a process of several stops alone: its siblings go on, and the process exits once none is left', async function () {
+    this.timeout(150_000);
+    const w = await newWallet('fence-one');
+    const payments = ['payment-0', 'payment-1'].map((t) => w.spawnTask(t));
+    const accountants = spawnWalletTasks({ brokers, walletId: w.id, stateDir: w.stateDir, tasks: ['accountant-0', 'accountant-1'], name: 'accountants' });
+    await Promise.all([...payments.map((p, i) => waitConsuming(p, `payment-${i}`)), waitConsuming(accountants, 'accountant-0'), waitConsuming(accountants, 'accountant-1')]);
+    const balances = await w.reader(w.topics.balance, balanceSerde);
+    const accounts0 = ACCOUNTS.filter((a) => partitionOf(a) === 0);
+    const accounts1 = ACCOUNTS.filter((a) => partitionOf(a) === 1);
+    assert.ok(accounts0.length >= 2 && accounts1.length >= 2, 'fixture: two accounts on each accountant');
+    const within = (accounts: string[], tag: string, n: number) =>
+      Array.from({ length: n }, (_, i) => transfer(`${w.id}-${tag}-${i}`, accounts[i % 2], accounts[(i + 1) % 2], '1.00'));
+
+    // accountant-0 starts on another host and fences the one in the shared process
+    const otherHost = mkdtempSync(join(tmpdir(), `${w.id}-host2-`));
+    cleanups.push(() => rmSync(otherHost, { recursive: true, force: true }));
+    const newer = w.spawnTask('accountant-0', { stateDir: otherHost, name: 'accountant-0#2' });
+    await waitConsuming(newer, 'accountant-0');
+    const first = [...within(accounts0, 'a0', 10), ...within(accounts1, 'a1', 10)];
+    await w.producer.send(first.map((value) => ({ value })));
+    await accountants.waitForStderr('task accountant-0 stopped', 60_000);
+    assert.match(accountants.stderr, /accountant-0 was fenced.*the other tasks go on \(accountant-1\)/, accountants.tail());
+
+    // accountant-1, in the same process, still applies legs
+    const second = within(accounts1, 'b1', 10);
+    await w.producer.send(second.map((value) => ({ value })));
+    await balances.waitForCount(2 * (first.length + second.length), 60_000, () => `\n${accountants.tail()}\n${newer.tail()}`);
+    assert.ok(accountants.running, `the process keeps running its other task:\n${accountants.tail()}`);
+    assertNoDuplicateBalances(balances.records);
+
+    // once its last task is fenced too, the process exits non-zero, naming the fence
+    const newer1 = w.spawnTask('accountant-1', { stateDir: otherHost, name: 'accountant-1#2' });
+    await waitConsuming(newer1, 'accountant-1');
+    await w.producer.send(within(accounts1, 'c1', 5).map((value) => ({ value })));
+    const exit = await accountants.waitForExit(60_000);
+    assert.notEqual(exit.code, 0, `exits non-zero once every task was fenced, got ${JSON.stringify(exit)}`);
+    assert.match(accountants.stderr, /fenced/);
+  });
+
   it('topics: run refuses missing topics, create is idempotent and refuses a wrong partition count', async function () {
     this.timeout(120_000);
     // run against topics that were never created
