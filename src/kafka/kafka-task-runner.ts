@@ -160,7 +160,17 @@ export class KafkaTaskRunner {
         await source.push(batch.topic, batch.partition, batch.messages, heartbeat);
       },
     });
-    for (const [topic, offset] of source.positions) this.consumer.seek({ topic, partition: task.context.partition, offset: String(offset) });
+    const seekToPositions = () => {
+      for (const [topic, offset] of source.positions) this.consumer?.seek({ topic, partition: task.context.partition, offset: String(offset) });
+    };
+    seekToPositions();
+    // The instance's group commits no offsets: after a rebalance (a stall past the session timeout) kafkajs would
+    // fetch from the beginning again. Resume where this instance is instead.
+    // Seeking to where the source already is changes nothing, so every join (the first one included) may seek.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.logger.debug({ positions: Object.fromEntries(source.positions) }, `task ${this.opts.taskId} joined its fetch group; fetching from its positions`);
+      seekToPositions();
+    });
     this.logger.info({ group: this.groupId, positions: Object.fromEntries(source.positions) }, `task ${this.opts.taskId} consuming`);
     this.loopDone = new Promise<void>((resolve) => {
       this.loop = taskLoop(task, source, limits).subscribe({
