@@ -63,6 +63,13 @@ export class KafkaTaskLog implements TaskLog {
     return offset >= 0 ? offset : undefined;
   }
 
+  async startOffset(tp: TopicPartition): Promise<number> {
+    const offsets = await this.opts.admin.fetchTopicOffsets(tp.topic);
+    const found = offsets.find((o) => o.partition === tp.partition);
+    if (!found) throw new StreamsError(`topic ${tp.topic} has no partition ${tp.partition}`, { code: 'UNKNOWN_PARTITION' });
+    return Number(found.low);
+  }
+
   async endOffset(tp: TopicPartition): Promise<number> {
     const offsets = await this.opts.admin.fetchTopicOffsets(tp.topic);
     const found = offsets.find((o) => o.partition === tp.partition);

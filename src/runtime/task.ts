@@ -127,11 +127,41 @@ export class Task {
         start = reset === 'to-checkpoint' ? processed : 0;
         this.logger.warn({ tp: tpKey(tp), committed, checkpoint: processed, reset, start }, `task ${this.id}: ${found} for ${tpKey(tp)}; resuming at ${start} (--reset-offsets ${reset})`);
       }
+      start = await this.withinLog(tp, start, committed === undefined && processed === undefined, reset);
       out.set(tp.topic, start);
       this.positions.set(tpKey(tp), { ...tp, offset: start });
     }
     this.offsetsCommittedAt = this.now();
     return out;
+  }
+
+  /**
+   * Checks a resume offset against what the partition still holds. Below the log start, records this task never read
+   * were deleted (retention ran while it was down): skipping them silently would lose them (a leg, half a transfer),
+   * so it is refused unless `--reset-offsets earliest` accepts the loss. Beyond the log end, the topic was recreated
+   * or truncated: new records would be filtered out for a long time, so that is refused too. A task that never read
+   * the partition simply starts where the log starts.
+   */
+  private async withinLog(tp: TopicPartition, start: number, neverRead: boolean, reset?: OffsetReset): Promise<number> {
+    const [low, high] = [await this.opts.log.startOffset(tp), await this.opts.log.endOffset(tp)];
+    if (start >= low && start <= high) return start;
+    if (start < low && neverRead) return low;
+    if (reset === 'earliest') {
+      this.logger.warn({ tp: tpKey(tp), start, low, high }, `task ${this.id}: resuming ${tpKey(tp)} at its log start ${low} instead of ${start} (--reset-offsets earliest)`);
+      return low;
+    }
+    if (start < low) {
+      throw new StreamsError(
+        `task ${this.id}: ${tpKey(tp)} resumes at offset ${start}, but records ${start}..${low - 1} were deleted (retention ran out before this task read them). ` +
+          `They are lost to this task; --reset-offsets earliest resumes at ${low}, accepting that.`,
+        { code: 'RECORDS_LOST' },
+      );
+    }
+    throw new StreamsError(
+      `task ${this.id}: ${tpKey(tp)} resumes at offset ${start}, beyond the end of the log (${high}): the topic was recreated or truncated. ` +
+        `--reset-offsets earliest resumes at its start (${low}).`,
+      { code: 'OFFSETS_BEYOND_END' },
+    );
   }
 
   /**
@@ -142,7 +172,8 @@ export class Task {
   async keepOffsetsAlive(): Promise<void> {
     if (this.closed || this.positions.size === 0) return;
     if (this.now() - this.offsetsCommittedAt < (this.opts.offsetsKeepAliveMs ?? DEFAULT_OFFSETS_KEEPALIVE_MS)) return;
-    await this.commit([], [...this.positions.values()]);
+    // Not a batch: injected faults (which stand for "the next batch dies at ...") do not apply to it.
+    await this.commit([], [...this.positions.values()], undefined);
   }
 
   /** Processes a batch and commits it. Throws (with nothing committed) if a record fails under the `fail` policy. */
@@ -158,7 +189,7 @@ export class Task {
       this.state.discard();
       throw err;
     }
-    const committed = await this.commit(outputs, nextOffsets(records));
+    const committed = await this.commit(outputs, nextOffsets(records), this.opts.faults);
     const reports: string[] = [];
     if (this.opts.reportLines !== false) {
       for (const c of committed) {
@@ -171,8 +202,8 @@ export class Task {
   }
 
   /** One commit (the state machine in commit.ts); a failed one closes the task. */
-  private async commit(outputs: OutgoingRecord[], offsets: SourceOffset[]): Promise<CommittedRecord[]> {
-    const commit = new Commit(this.id, this.state, this.opts.log, outputs, offsets, this.context.streamTime, this.opts.faults);
+  private async commit(outputs: OutgoingRecord[], offsets: SourceOffset[], faults: FaultInjector | undefined): Promise<CommittedRecord[]> {
+    const commit = new Commit(this.id, this.state, this.opts.log, outputs, offsets, this.context.streamTime, faults);
     commit.prepare();
     try {
       const committed = await commit.complete();

@@ -14,6 +14,8 @@ class PartitionLog {
   records: LogRecord[] = [];
   /** The offset the next record gets (the high watermark). */
   next = 0;
+  /** The earliest offset still in the log (records below it were deleted). */
+  start = 0;
   private dense = true;
   private compactedSize = 0;
 
@@ -126,6 +128,12 @@ export class InMemoryLog {
     return this.groups.get(group)?.get(tpKey(tp));
   }
 
+  /** Deletes a partition's records below `offset`, as retention (or `deleteRecords`) does: the log start moves up. */
+  deleteRecordsBefore(tp: TopicPartition, offset: number): void {
+    this.partition(tp).releaseBelow(offset);
+    this.partition(tp).start = Math.max(this.partition(tp).start, offset);
+  }
+
   /** Drops a group's committed offsets, as Kafka's offset expiry or `kafka-consumer-groups --delete-offsets` does. */
   deleteGroupOffsets(group: string): void {
     this.groups.delete(group);
@@ -167,6 +175,7 @@ export class InMemoryLog {
   taskLog(group: string): TaskLog {
     return {
       committedOffset: async (tp) => this.committedOffset(group, tp),
+      startOffset: async (tp) => this.partition(tp).start,
       commitTransaction: async (tx) => this.commit(group, tx),
       endOffset: async (tp) => this.endOffset(tp),
       read: async (tp, from, to, onBatch) => {

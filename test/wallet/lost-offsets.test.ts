@@ -9,7 +9,7 @@ import { StreamsError } from '../../src/core/errors/streams-error';
 import { TopologyTestDriver } from '../../src/testing';
 import { TOPICS, wallet } from '../../topology/wallet/topology';
 import { TransferRequest } from '../../topology/wallet/types';
-import { latestBalances, paymentTaskOf, transfer } from './wallet-test-helpers';
+import { accountantOf, isUp, latestBalances, paymentTaskOf, restartAllDown, transfer } from './wallet-test-helpers';
 
 describe('wallet: lost or rewound committed offsets', () => {
   let driver: TopologyTestDriver;
@@ -71,5 +71,49 @@ describe('wallet: lost or rewound committed offsets', () => {
     await driver.process();
     assert.ok(driver.log.offsetCommits(group) > before, 'the idle task committed its offsets again');
     assert.equal(driver.log.committedOffset(group, tp), committed, 'at the same position');
+  });
+  it("the idle re-commit is not a batch: a fault injected for the task's next batch waits for one", async () => {
+    await history();
+    driver.failNext(task, 'before-transaction');
+    driver.advanceTime('2d');
+    await driver.process(); // re-commits the idle task's offsets
+    assert.equal(await isUp(driver, task), true);
+    await pipe(transfer('lost-7', 'Bob', 'Carol', '0.25')); // the fault fires here, if on this task's partition
+    await restartAllDown(driver);
+    assert.equal(latestBalances(driver).Carol, '1.25', 'the transfer applied once, fault or not');
+  });
+
+  describe('offsets outside the log', () => {
+    const accountant = accountantOf('Bob', 2);
+    const payTp = { topic: TOPICS.payment, partition: Number(accountant.split('-')[1]) };
+    const isRefused = (code: string, pattern: RegExp) => (err: unknown) => {
+      assert.ok(err instanceof StreamsError, String(err));
+      assert.equal(err.code, code);
+      assert.match(err.message, pattern);
+      return true;
+    };
+
+    it('an accountant whose unread legs were deleted by retention refuses to skip them', async () => {
+      await pipe(transfer('gap-1', 'Alice', 'Bob', '1.00'));
+      await driver.crash(accountant);
+      await pipe(transfer('gap-2', 'Alice', 'Bob', '2.00'));
+      await pipe(transfer('gap-3', 'Alice', 'Bob', '3.00'));
+      const end = driver.log.endOffset(payTp);
+      driver.log.deleteRecordsBefore(payTp, end - 1); // retention deleted legs the accountant never read
+      await assert.rejects(driver.restart(accountant), isRefused('RECORDS_LOST', new RegExp(`${TOPICS.payment.replace('.', '\\.')}-${payTp.partition}.*deleted`)));
+      // Alice and Bob share this accountant: only the first transfer is applied, nothing past the gap.
+      assert.deepEqual(latestBalances(driver), { Alice: '-1.00', Bob: '1.00' }, 'nothing applied past the gap');
+      // The deliberate way on accepts the loss: only the one leg still in the log applies (and the books no longer
+      // balance, which is why it is refused by default).
+      await driver.restart(accountant, { resetOffsets: 'earliest' });
+      assert.deepEqual(latestBalances(driver), { Alice: '-1.00', Bob: '4.00' }, 'only the legs still in the log apply');
+    });
+
+    it('a committed offset beyond the end of the log (a recreated topic) is refused, not filtered', async () => {
+      await pipe(transfer('end-1', 'Alice', 'Bob', '1.00'));
+      const group = `wallet-${accountant}`;
+      driver.log.setCommittedOffset(group, payTp, driver.log.endOffset(payTp) + 5);
+      await assert.rejects(driver.restart(accountant), isRefused('OFFSETS_BEYOND_END', /recreated|truncated/));
+    });
   });
 });
