@@ -1,9 +1,10 @@
 import { AggregateNode } from '../../dsl/nodes';
 import { ProcessingError } from '../../core/errors/processing-error';
-import { Envelope, RecordEnvelope } from '../envelope';
+import { Envelope } from '../envelope';
 import { partitionForKey } from '../murmur2';
 import { TaskContext } from '../task-context';
 import { BatchStep, asFailure, derive } from './batch-kit';
+import { prefetchKeys } from './prefetch-keys';
 
 /**
  * Folds each record into the aggregate of its key (kept in the node's store) and emits the new aggregate. The keys
@@ -18,24 +19,21 @@ export function aggregateBatch(node: AggregateNode, ctx: TaskContext): BatchStep
   const topic = `${ctx.applicationId}-${node.name}-changelog`;
 
   return async (batch) => {
-    const keyOf = new Map<RecordEnvelope, { key: unknown; bytes: Buffer } | Envelope>();
-    const reads: Buffer[] = [];
-    for (const env of batch) {
-      if (env.kind !== 'record') continue;
-      try {
+    const keyOf = await prefetchKeys(
+      node.name,
+      batch,
+      store,
+      (env) => {
         const key = node.key(env.record);
         const bytes = node.keySerde.serialize(key, topic);
         const owner = partitionForKey(bytes, partitions);
         if (owner !== ctx.partition) {
           throw new ProcessingError(node.name, env.record.source, new Error(`aggregate key ${JSON.stringify(key)} belongs to partition ${owner}, not ${ctx.partition}: re-key the stream through a topic before aggregating`));
         }
-        keyOf.set(env, { key, bytes });
-        reads.push(bytes);
-      } catch (err) {
-        keyOf.set(env, asFailure(node.name, env, err));
-      }
-    }
-    await store.prefetch(reads);
+        return { key, bytes };
+      },
+      (k) => k.bytes,
+    );
 
     const out: Envelope[] = [];
     for (const env of batch) {
@@ -43,11 +41,12 @@ export function aggregateBatch(node: AggregateNode, ctx: TaskContext): BatchStep
         out.push(env);
         continue;
       }
-      const k = keyOf.get(env)!;
-      if (!('bytes' in k)) {
-        out.push(k);
+      const found = keyOf.get(env)!;
+      if (!found.ok) {
+        out.push(found.failure);
         continue;
       }
+      const k = found.key;
       try {
         const stored = store.peek(k.bytes);
         const current = stored === undefined ? node.init(k.key) : node.valueSerde.deserialize(stored, topic);

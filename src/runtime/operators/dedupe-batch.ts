@@ -1,8 +1,9 @@
 import { DedupeNode } from '../../dsl/nodes';
 import { StoreSpec } from '../../state/store-builder';
-import { Envelope, RecordEnvelope } from '../envelope';
+import { Envelope } from '../envelope';
 import { TaskContext } from '../task-context';
-import { BatchStep, asFailure, recordsOf } from './batch-kit';
+import { BatchStep, recordsOf } from './batch-kit';
+import { prefetchKeys } from './prefetch-keys';
 
 /** Ids deleted by one purge on the purge interval: each costs a tombstone in the batch's transaction. */
 const PURGE_LIMIT = 1000;
@@ -66,18 +67,7 @@ export function dedupeBatch(node: DedupeNode, ctx: TaskContext): BatchStep {
     if (limit > 0) backlog = await purgeExpired(first - node.retentionMs, limit);
 
     // The ids first (a user function: its failure is the record's), then one multi-get for all of them.
-    const idOf = new Map<RecordEnvelope, Buffer | Envelope>();
-    const keys: Buffer[] = [];
-    for (const env of records) {
-      try {
-        const id = Buffer.from(node.id(env.record), 'utf8');
-        idOf.set(env, id);
-        keys.push(id);
-      } catch (err) {
-        idOf.set(env, asFailure(node.name, env, err));
-      }
-    }
-    await ids.prefetch(keys);
+    const idOf = await prefetchKeys(node.name, records, ids, (env) => Buffer.from(node.id(env.record), 'utf8'), (id) => id);
 
     const out: Envelope[] = [];
     for (const env of batch) {
@@ -85,11 +75,12 @@ export function dedupeBatch(node: DedupeNode, ctx: TaskContext): BatchStep {
         out.push(env);
         continue;
       }
-      const id = idOf.get(env)!;
-      if (!Buffer.isBuffer(id)) {
-        out.push(id);
+      const found = idOf.get(env)!;
+      if (!found.ok) {
+        out.push(found.failure);
         continue;
       }
+      const id = found.key;
       const seen = ids.peek(id);
       if (seen !== undefined) {
         if (env.time - Number(seen.readBigUInt64BE()) < node.retentionMs) continue;
