@@ -5,6 +5,8 @@
  *                                     the two RocksDB bindings, restart and rebuild of a task with 1M ids
  *   npm run bench -- --kafka          adds the real-broker comparison (fresh broker per run, A B A B): this project
  *                                     against Kafka Streams and a raw kafkajs transactional pass-through
+ *   npm run bench -- --api BROKERS    adds the transfer API (`serve`, 32 concurrent clients) and the four task
+ *                                     processes on a broker you run (e.g. `npm run kafka:start`)
  *
  * Knobs: BENCH_SIZES=20000,200000 (driver sizes), BENCH_RESTART_IDS, BENCH_KAFKA_TRANSFERS, BENCH_KAFKA_ROUNDS.
  * Figures on this 2-core machine are noisy: compare ratios measured in the same run, never absolute numbers alone.
@@ -23,6 +25,13 @@ async function main() {
   result.walletDriver = await driverScaling(sizes);
   result.storeEngines = await compareStoreEngines();
   result.restart = await restartCost(Number(process.env.BENCH_RESTART_IDS ?? 1_000_000));
+  if (args.includes('--api')) {
+    const { benchKafka } = await import('./kafka');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    result.api = await benchKafka(args[args.indexOf('--api') + 1], Number(process.env.BENCH_KAFKA_TRANSFERS ?? 3000), mkdtempSync(join(tmpdir(), 'bench-api-')));
+  }
   if (args.includes('--kafka')) {
     const { compareOnBroker } = await import('./compare');
     result.kafka = await compareOnBroker({
