@@ -133,6 +133,7 @@ export function buildCli(argv: string[]) {
           .option('max-batch-size', { type: 'number', default: DEFAULT_BATCH_LIMITS.maxRecords, describe: 'most records per transaction (a task that is behind fills batches up to this)' })
           .option('max-batch-bytes', { type: 'number', default: 1024 * 1024, describe: 'most key + value bytes per transaction' })
           .option('commit-interval-ms', { type: 'number', default: 100, describe: 'longest wait for a first record before an idle task looks again' })
+          .option('rebuild-state', { type: 'boolean', default: false, describe: 'when a changelog lost what a task\'s local state holds (deleted or recreated), wipe the store and rebuild it from what the changelog holds now; without it such a task refuses to start' })
           .option('reset-offsets', { choices: ['to-checkpoint', 'earliest'] as const, describe: 'when a task\'s committed offsets are missing or behind its checkpoint (expired, reset): resume at the checkpoint, or reprocess from the earliest offset; without it such a task refuses to start' })
           .option('quiet', { type: 'boolean', default: false, describe: 'do not print the report lines of the topology\'s sinks' })
           .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464' })
@@ -159,6 +160,7 @@ export function buildCli(argv: string[]) {
           maxBatchBytes: args.maxBatchBytes,
           reportLines: !args.quiet,
           resetOffsets: args.resetOffsets,
+          rebuildState: args.rebuildState,
           commitIntervalMs: args.commitIntervalMs,
           metrics,
           restoreListener: restoreProgress(topology, { write: (line) => process.stderr.write(`${line}\n`) }),

@@ -20,6 +20,7 @@ export interface RunOptions {
   commitIntervalMs?: number;
   reportLines?: boolean;
   resetOffsets?: OffsetReset;
+  rebuildState?: boolean;
   /** Restarts of one task after a transient failure before the process gives up. */
   maxRestarts?: number;
   print?: (line: string) => void;

@@ -32,6 +32,8 @@ export interface KafkaTaskRunnerOptions {
   commitIntervalMs?: number;
   /** What to do when the task's committed offsets are missing or behind its checkpoint (default: refuse to start). */
   resetOffsets?: OffsetReset;
+  /** Wipe and rebuild a store whose changelog lost what the local state holds, instead of refusing to start. */
+  rebuildState?: boolean;
   /** Re-commit an idle task's offsets this often (default 1 h). */
   offsetsKeepAliveMs?: number;
   /** Print the topology's report lines (`to(..., { report })`); on by default. */
@@ -96,7 +98,7 @@ export class KafkaTaskRunner {
       const storage = await openTaskStorage(dir, taskId, 30_000, this.logger);
       this.storage = storage;
       await log.fence();
-      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics, reportLines: this.opts.reportLines, offsetsKeepAliveMs: this.opts.offsetsKeepAliveMs, restoreListener: this.opts.restoreListener });
+      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics, reportLines: this.opts.reportLines, offsetsKeepAliveMs: this.opts.offsetsKeepAliveMs, rebuildState: this.opts.rebuildState, restoreListener: this.opts.restoreListener });
       const { restored } = await this.task.restore();
       this.logger.info({ restored, dir }, `task ${taskId} restored (${restored} changelog records replayed)`);
       await this.consume();

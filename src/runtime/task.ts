@@ -28,6 +28,8 @@ export interface TaskOptions {
   clock?: () => number;
   /** Bound of each store's cache of committed reads, in bytes. */
   cacheBytesPerStore?: number;
+  /** When a changelog lost what the local state holds (deleted or recreated): wipe and rebuild instead of refusing. */
+  rebuildState?: boolean;
   /** Re-commit the offsets of a task that processed nothing for this long (default 1 h; Kafka keeps them 7 days). */
   offsetsKeepAliveMs?: number;
   /** Make the sinks' report lines for each committed batch (default true; off, a sink's `report` is never called). */
@@ -94,7 +96,7 @@ export class Task {
 
   /** Replays changelogs into the local stores (from the checkpoint, or from scratch). */
   async restore(): Promise<{ restored: number }> {
-    const result = await this.state.restore(this.opts.log, this.logger, this.opts.restoreListener);
+    const result = await this.state.restore(this.opts.log, this.logger, this.opts.restoreListener, { rebuildOnChangelogLoss: this.opts.rebuildState });
     this.context.streamTime = Math.max(this.context.streamTime, this.state.checkpoint.streamTime ?? 0);
     this.opts.metrics?.restored.inc({ task: this.id }, result.restored);
     return result;

@@ -72,7 +72,7 @@ export class TaskState {
    * there is no local state). A checkpoint beyond the changelog's end means the log was reset under us: the local
    * copy is wiped and rebuilt. `listener` is told of each store's start, batches and end.
    */
-  async restore(reader: ChangelogReader, logger: Logger = silentLogger, listener?: StateRestoreListener): Promise<{ restored: number }> {
+  async restore(reader: ChangelogReader, logger: Logger = silentLogger, listener?: StateRestoreListener, options: { rebuildOnChangelogLoss?: boolean } = {}): Promise<{ restored: number }> {
     let restored = 0;
     for (const store of this.stores.values()) store.invalidate();
     for (const { spec, raw } of this.built.values()) {
@@ -83,7 +83,17 @@ export class TaskState {
       const end = await reader.endOffset(tp);
       let from = this.current.changelog[changelogTopic] ?? 0;
       if (from > end) {
-        logger.warn({ store: spec.name, checkpoint: from, end }, 'checkpoint is ahead of the changelog; wiping the store and rebuilding it');
+        // The changelog lost records the local state has (deleted, or recreated): rebuilding from what is left would
+        // silently drop state, so only a deliberate choice does it.
+        if (!options.rebuildOnChangelogLoss) {
+          throw new StreamsError(
+            `store ${spec.name}: its checkpoint says changelog ${changelogTopic}-${this.partition} was read up to offset ${from}, but the changelog ends at ${end}: ` +
+              `it was deleted or recreated, and the local state no longer matches it. Restore the changelog, or start with --rebuild-state to wipe the store ` +
+              `and rebuild it from what the changelog holds now (what it lost stays lost).`,
+            { code: 'CHANGELOG_LOST' },
+          );
+        }
+        logger.warn({ store: spec.name, checkpoint: from, end }, 'checkpoint is ahead of the changelog; wiping the store and rebuilding it (--rebuild-state)');
         const next = this.checkpointWith(changelogTopic, 0);
         const wipes = [raw, ...indexes.map((i) => i.raw)].map((r) => r.wipeOps());
         await this.storage.write([...(await Promise.all(wipes)).flat(), this.checkpointOp(next)]);

@@ -194,7 +194,7 @@ export class TopologyTestDriver {
   }
 
   /** Starts (or restarts) a task: opens its state, restores it from checkpoint + changelog, resumes at its offsets. */
-  async restart(taskId: string, options: { resetOffsets?: OffsetReset } = {}): Promise<void> {
+  async restart(taskId: string, options: { resetOffsets?: OffsetReset; rebuildState?: boolean } = {}): Promise<void> {
     const slot = this.slot(taskId);
     if (slot.task) await this.crash(taskId);
     const task = await Task.open({
@@ -210,6 +210,7 @@ export class TopologyTestDriver {
       cacheBytesPerStore: this.opts.cacheBytesPerStore,
       reportLines: this.opts.reportLines,
       restoreListener: this.opts.restoreListener,
+      rebuildState: options.rebuildState,
     });
     await task.restore();
     let positions: Map<string, number>;

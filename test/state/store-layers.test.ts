@@ -12,6 +12,7 @@ import { RocksDbKeyValueStore } from '../../src/state/rocksdb-key-value-store';
 import { StoreFlush } from '../../src/state/store-layer';
 import { ChangelogReader, StoreSpec, TaskState } from '../../src/state/task-state';
 import { LogRecord, TopicPartition, tpKey } from '../../src/core/records';
+import { StreamsError } from '../../src/core/errors/streams-error';
 
 /** The store layers (cache → change-logging → raw → byte store) and TaskState's checkpoint, open and restore. */
 
@@ -427,7 +428,23 @@ describe('store layers', () => {
         assert.equal(state.checkpoint.changelog['app-kv-changelog'], 5);
       });
 
-      it('a checkpoint beyond the changelog end wipes that store and rebuilds it from offset 0', async () => {
+      it('a checkpoint beyond the changelog end refuses to restore (CHANGELOG_LOST), leaving the store as it was', async () => {
+        const storage = await disk();
+        const state = await TaskState.open(storage, specs, PARTITION, 'task-1');
+        await commit(state, (kv) => kv.put(b('a'), b('kept')), checkpointWith({ 'app-kv-changelog': 10 }));
+        const log = new FakeChangelog(2);
+        log.append(kvTp, 'a', '1'); // the changelog was recreated: 1 record where the checkpoint says 10
+        await assert.rejects(state.restore(log), (err: unknown) => {
+          assert.ok(err instanceof StreamsError, String(err));
+          assert.equal(err.code, 'CHANGELOG_LOST');
+          assert.match(err.message, /app-kv-changelog-\d+ was read up to offset 10, but the changelog ends at 1.*--rebuild-state/);
+          return true;
+        });
+        assert.deepEqual(await storeEntries(state, 'kv'), [['a', 'kept']]);
+        assert.equal(state.checkpoint.changelog['app-kv-changelog'], 10);
+      });
+
+      it('with rebuildOnChangelogLoss (--rebuild-state), a checkpoint beyond the changelog end wipes that store and rebuilds it from offset 0', async () => {
         const storage = await disk();
         const state = await TaskState.open(storage, specs, PARTITION, 'task-1');
         state.stores.get('other')!.put(b('keep'), b('me'));
@@ -449,7 +466,7 @@ describe('store layers', () => {
 
         const warnings: object[] = [];
         const noop = () => undefined;
-        const { restored } = await state.restore(log, { debug: noop, info: noop, error: noop, warn: (o) => warnings.push(o) });
+        const { restored } = await state.restore(log, { debug: noop, info: noop, error: noop, warn: (o) => warnings.push(o) }, undefined, { rebuildOnChangelogLoss: true });
         assert.equal(restored, 3);
         assert.deepEqual(log.reads, [{ tp: 'app-kv-changelog-1', from: 0, to: 3 }]);
         assert.deepEqual(await storeEntries(state, 'kv'), [['a', '3'], ['b', '2']]);
@@ -465,7 +482,7 @@ describe('store layers', () => {
         const state = await TaskState.open(storage, specs, PARTITION, 'task-1');
         await commit(state, (kv) => kv.put(b('stale'), b('x')), checkpointWith({ 'app-kv-changelog': 4 }));
         const log = new FakeChangelog();
-        await state.restore(log);
+        await state.restore(log, undefined, undefined, { rebuildOnChangelogLoss: true });
         assert.deepEqual(await storeEntries(state, 'kv'), []);
         assert.equal(state.checkpoint.changelog['app-kv-changelog'], 0);
         assert.deepEqual(log.reads, []);
