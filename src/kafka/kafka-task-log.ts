@@ -63,18 +63,15 @@ export class KafkaTaskLog implements TaskLog {
     return offset >= 0 ? offset : undefined;
   }
 
-  async startOffset(tp: TopicPartition): Promise<number> {
+  async logBounds(tp: TopicPartition): Promise<{ start: number; end: number }> {
     const offsets = await this.opts.admin.fetchTopicOffsets(tp.topic);
     const found = offsets.find((o) => o.partition === tp.partition);
     if (!found) throw new StreamsError(`topic ${tp.topic} has no partition ${tp.partition}`, { code: 'UNKNOWN_PARTITION' });
-    return Number(found.low);
+    return { start: Number(found.low), end: Number(found.high) };
   }
 
   async endOffset(tp: TopicPartition): Promise<number> {
-    const offsets = await this.opts.admin.fetchTopicOffsets(tp.topic);
-    const found = offsets.find((o) => o.partition === tp.partition);
-    if (!found) throw new StreamsError(`topic ${tp.topic} has no partition ${tp.partition}`, { code: 'UNKNOWN_PARTITION' });
-    return Number(found.high);
+    return (await this.logBounds(tp)).end;
   }
 
   /**

@@ -29,8 +29,8 @@ export interface TransactionResult {
 export interface TaskLog extends ChangelogReader {
   /** Where the task resumes reading a source partition: its committed consumer offset, or undefined if none. */
   committedOffset(tp: TopicPartition): Promise<number | undefined>;
-  /** The earliest offset a partition still holds (retention or `deleteRecords` may have moved it up from 0). */
-  startOffset(tp: TopicPartition): Promise<number>;
+  /** The offsets a partition holds: `start` (retention or `deleteRecords` may have moved it up from 0) to `end`. */
+  logBounds(tp: TopicPartition): Promise<{ start: number; end: number }>;
   /** Writes every record and commits every offset in one transaction; all or nothing. */
   commitTransaction(tx: TransactionRequest): Promise<TransactionResult>;
 }

@@ -145,7 +145,7 @@ export class Task {
    * the partition simply starts where the log starts.
    */
   private async withinLog(tp: TopicPartition, start: number, neverRead: boolean, reset?: OffsetReset): Promise<number> {
-    const [low, high] = [await this.opts.log.startOffset(tp), await this.opts.log.endOffset(tp)];
+    const { start: low, end: high } = await this.opts.log.logBounds(tp);
     if (start >= low && start <= high) return start;
     if (start < low && neverRead) return low;
     if (reset === 'earliest') {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'fs';
 import { Schema, Type, types } from 'avsc';
-import { DeserializationError, SerializationError } from '../core/errors';
+import { SerializationError } from '../core/errors';
 import { Serde } from './serde';
 import { DecimalType } from './decimal-type';
 import { RegisteredSchema, SchemaCatalog, describeSchema, parseSchema } from './schema-catalog';
-import { SINGLE_OBJECT_HEADER_LENGTH, decodeSingleObject, singleObjectHeader } from './single-object';
+import { decodeSingleObject, singleObjectHeader } from './single-object';
 
 export interface AvroSerdeOptions {
   /** Other versions of the schema (older or newer) whose bytes this reader must accept. */
@@ -71,25 +71,12 @@ export function avroSerde<T>(readerSchema: Schema, options: AvroSerdeOptions = {
       }
     },
     deserialize(data: Buffer): T {
-      // The common case, bytes written with this very schema, skips the catalog lookup and resolution.
-      const own = data.length > SINGLE_OBJECT_HEADER_LENGTH && data[0] === 0xc3 && data[1] === 0x01 && data.compare(header, 2, SINGLE_OBJECT_HEADER_LENGTH, 2, SINGLE_OBJECT_HEADER_LENGTH) === 0;
-      const value = own ? decodeOwn(reader, data) : decodeSingleObject(data, catalog, reader);
+      const value = decodeSingleObject(data, catalog, reader);
       // avsc decodes records into instances of a generated class (clone/toBuffer/... on the prototype).
       // Callers expect plain objects (deepStrictEqual compares prototypes), so copy the top level.
       return (isRecord ? { ...(value as object) } : value) as T;
     },
   };
-}
-
-/** Decodes a body written with the reader's own schema; a corrupt one is the same error the catalog path gives. */
-function decodeOwn(reader: RegisteredSchema, data: Buffer): unknown {
-  const body = data.subarray(SINGLE_OBJECT_HEADER_LENGTH);
-  try {
-    // fromBuffer (not decode) so truncated bodies and trailing bytes both fail instead of passing silently.
-    return reader.type.fromBuffer(body);
-  } catch (cause) {
-    throw new DeserializationError(`corrupt Avro body (${body.length} bytes, writer schema ${reader.fingerprintHex}): ${(cause as Error).message}`, { code: 'AVRO_DECODE_FAILED', cause });
-  }
 }
 
 /** One error for the first bad field; the others are listed so a single fix round is enough. */

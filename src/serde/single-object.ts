@@ -35,7 +35,8 @@ export function readSingleObjectHeader(data: Buffer): { fingerprint: Buffer; bod
  */
 export function decodeSingleObject(data: Buffer, catalog: SchemaCatalog, reader: RegisteredSchema): unknown {
   const { fingerprint, body } = readSingleObjectHeader(data);
-  const writer = catalog.lookup(fingerprint);
+  // The common case, bytes written with the reader's own schema, needs no catalog lookup and no resolution.
+  const writer = fingerprint.equals(reader.fingerprint) ? reader : catalog.lookup(fingerprint);
   if (!writer) {
     throw new DeserializationError(
       `unknown Avro writer schema: fingerprint ${fingerprintHex(fingerprint)} is not registered ` +

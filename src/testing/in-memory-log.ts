@@ -153,7 +153,7 @@ export class InMemoryLog {
 
   commit(group: string, tx: TransactionRequest): TransactionResult {
     // Validate everything first: a transaction that fails half-way would break the all-or-nothing promise.
-    const logs = tx.records.map((r) => this.partition(r));
+    for (const r of tx.records) this.partition(r);
     const positions = tx.records.map((r) => {
       const stored = this.append(r);
       return { partition: stored.partition, offset: stored.offset };
@@ -162,7 +162,8 @@ export class InMemoryLog {
     for (const o of tx.offsets) offsets.set(tpKey(o), o.offset);
     this.groups.set(group, offsets);
     if (tx.offsets.length > 0) this.commitCounts.set(group, this.offsetCommits(group) + 1);
-    for (const log of new Set(logs)) if (this.compacted.has(tx.records[logs.indexOf(log)].topic)) log.compactIfLarge();
+    const written = new Set(tx.records.filter((r) => this.compacted.has(r.topic)).map((r) => this.partition(r)));
+    for (const log of written) log.compactIfLarge();
     return { positions };
   }
 
@@ -175,7 +176,7 @@ export class InMemoryLog {
   taskLog(group: string): TaskLog {
     return {
       committedOffset: async (tp) => this.committedOffset(group, tp),
-      startOffset: async (tp) => this.partition(tp).start,
+      logBounds: async (tp) => ({ start: this.partition(tp).start, end: this.endOffset(tp) }),
       commitTransaction: async (tx) => this.commit(group, tx),
       endOffset: async (tp) => this.endOffset(tp),
       read: async (tp, from, to, onBatch) => {
