@@ -21,6 +21,8 @@ export { TopicProducer, TopicEncoder, createProducer, ProducerRecord, topicSerde
 export { TopicView } from './kafka/topic-view';
 export { createTopics, requireTopics, inspectTopics, withAdmin } from './kafka/topic-admin';
 export { createKafka, parseBrokers } from './kafka/kafka-connection';
+export { registerSchemas, useSchemaRegistry, schemaSubjects } from './kafka/schema-registry-setup';
+export type { SchemaRegistryOption, SchemaSubject, SchemaRegistration } from './kafka/schema-registry-setup';
 export { parseDuration, Duration } from './core/duration';
 // For apps that extend the `topology` CLI: a topology module's `cli` export (see README, "Writing a topology").
 export { defineCliCommand } from './cli/plugin';

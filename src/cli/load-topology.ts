@@ -49,10 +49,15 @@ export function defaultTopologyFile(cwd: string = process.cwd()): string {
 
 function isPlugin(value: unknown): value is CliPlugin {
   if (typeof value !== 'object' || value === null) return false;
-  const { commands, produceValue } = value as Record<string, unknown>;
+  const { commands, produceValue, topologyOptions, configure } = value as Record<string, unknown>;
   const commandOk = (c: unknown) =>
     typeof c === 'object' && c !== null && typeof (c as Record<string, unknown>).command === 'string' && typeof (c as Record<string, unknown>).handler === 'function';
-  return (commands === undefined || (Array.isArray(commands) && commands.every(commandOk))) && (produceValue === undefined || typeof produceValue === 'function');
+  return (
+    (commands === undefined || (Array.isArray(commands) && commands.every(commandOk))) &&
+    (produceValue === undefined || typeof produceValue === 'function') &&
+    (topologyOptions === undefined || (typeof topologyOptions === 'object' && topologyOptions !== null)) &&
+    (configure === undefined || typeof configure === 'function')
+  );
 }
 
 /** This package's folder (the one with its package.json), from src/cli under tsx or dist/src/cli when built. */
@@ -127,7 +132,7 @@ export function loadTopologyModule(file: string = defaultTopologyFile()): Topolo
   const topology = candidates.find((c): c is Topology => c instanceof Topology);
   if (!topology) throw loadFailed(`${path} exports no Topology (export one built with defineTopology)`);
   if (mod.cli !== undefined && !isPlugin(mod.cli)) {
-    throw loadFailed(`${path}: the "cli" export is not a CliPlugin ({ commands?: [{ command, describe, builder?, handler }], produceValue? })`);
+    throw loadFailed(`${path}: the "cli" export is not a CliPlugin ({ commands?: [{ command, describe, builder?, handler }], produceValue?, topologyOptions?, configure? })`);
   }
   return { file: path, topology, cli: (mod.cli as CliPlugin | undefined) ?? {} };
 }

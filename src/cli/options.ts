@@ -10,6 +10,13 @@ export const topologyOption = <T>(y: Argv<T>) =>
 /** `--brokers`: every command that talks to Kafka takes it. */
 export const brokersOption = <T>(y: Argv<T>) => y.option('brokers', { type: 'string', describe: 'Kafka bootstrap servers, comma-separated (default: env KAFKA_BROKERS, else localhost:9092)' });
 
+/** `--schema-registry`: every command that reads or writes topic values (not `dev`, which stays registry-free). */
+export const schemaRegistryOption = <T>(y: Argv<T>) =>
+  y.option('schema-registry', {
+    type: 'string',
+    describe: 'Confluent-compatible schema registry URL, e.g. http://127.0.0.1:8081/apis/ccompat/v7: Avro values in the Confluent wire format, schemas under <topic>-value (default: env SCHEMA_REGISTRY_URL, else none: Avro single-object encoding)',
+  });
+
 /** `--close-timeout-ms`: every command that keeps running until a signal takes it. */
 export const closeOption = <T>(y: Argv<T>) =>
   y.option('close-timeout-ms', {

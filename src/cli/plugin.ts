@@ -4,7 +4,7 @@
  * one loaded (`--topology FILE`, or the default from package.json), and `produceValue` adds its own rules to
  * `topology produce`. The library itself ships no application commands.
  */
-import type { ArgumentsCamelCase, Argv } from 'yargs';
+import type { ArgumentsCamelCase, Argv, Options } from 'yargs';
 import type { Topology } from '../dsl/topology';
 
 /** Options every command accepts, a plugin's included (the CLI declares them; a builder adds its own on top). */
@@ -17,6 +17,8 @@ export interface CommonCliArgs {
   brokers?: string;
   /** After SIGINT/SIGTERM, the longest clean close (`onShutdown`) before the process exits 1. */
   closeTimeoutMs?: number;
+  /** Schema registry URL. */
+  schemaRegistry?: string;
 }
 
 /** What a plugin command's handler gets besides its arguments. */
@@ -27,6 +29,11 @@ export interface CliContext {
   readonly partitions: number;
   /** `--brokers`, else `KAFKA_BROKERS`, else `localhost:9092`. */
   readonly brokers: string[];
+  /**
+   * `--schema-registry`, else `SCHEMA_REGISTRY_URL`, else undefined: the URL to hand to `TopicProducer.connect`,
+   * `TopicView.start` or `KafkaTaskRunner` (`schemaRegistry` option) so Avro values use the Confluent wire format.
+   */
+  readonly schemaRegistry: string | undefined;
   /**
    * For commands that keep running (servers): on the first SIGINT/SIGTERM runs `stop`, then exits 0 (1 if `stop`
    * fails, or has not finished within `--close-timeout-ms`, 30 s by default); a second signal exits at once. A
@@ -54,6 +61,17 @@ export interface CliPlugin {
    * serde's Avro schema, or the JSON as is).
    */
   produceValue?(topic: string, topology: Topology): ((json: unknown) => unknown) | undefined;
+  /**
+   * Options that shape the topology itself (the wallet's `--overdraft-limit`), declared like yargs options. Every
+   * command takes them, from the command line or the environment (`TOPOLOGY_<NAME>`), so `run`, `topics create` and
+   * the plugin's own commands all agree on one topology.
+   */
+  topologyOptions?: Record<string, Options>;
+  /**
+   * Builds the topology from the values of `topologyOptions` (keyed as declared); called only when one of them is
+   * given, else the module's exported topology is used. A value it cannot use is an error that names it.
+   */
+  configure?(values: Record<string, unknown>): Topology;
 }
 
 /** Identity, for type inference: the handler's `args` are typed from what `builder` declares. */

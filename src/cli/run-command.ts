@@ -7,6 +7,7 @@ import { backoff, sleep } from '../core/sleep';
 import { StreamsMetrics } from '../runtime/metrics';
 import { StateRestoreListener } from '../state/restore-listener';
 import { OffsetReset } from '../runtime/task';
+import { SchemaRegistryOption } from '../kafka/schema-registry-setup';
 
 export interface RunOptions {
   topology: Topology;
@@ -27,6 +28,12 @@ export interface RunOptions {
   metrics?: StreamsMetrics;
   /** Told of each store restore of every task (the CLI prints progress lines). */
   restoreListener?: StateRestoreListener;
+  /** The tasks' transaction timeout (`--transaction-timeout-ms`). */
+  transactionTimeoutMs?: number;
+  /** Where tasks commit their offsets (group-managed mode: the application's group); default `<app>-<task>`. */
+  commitGroupId?: string;
+  /** Schema registry URL (or client): Avro values in the Confluent wire format. */
+  schemaRegistry?: SchemaRegistryOption;
 }
 
 
@@ -72,6 +79,11 @@ export class TaskSupervisor {
 
   async stop(): Promise<void> {
     await Promise.all(Object.values(this.closers()).map((close) => close()));
+  }
+
+  /** How far a running task's state has read its changelogs (for the group's assignor), if it is open. */
+  statePosition(taskId: string): number | undefined {
+    return this.runners.get(taskId)?.statePosition;
   }
 
   /** One stop function per task (`task payment-0`), for a shutdown that names what did not close in time. */

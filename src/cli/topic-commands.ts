@@ -9,7 +9,15 @@ import { jsonCodec } from './json-codec';
 import { TopologyModule } from './load-topology';
 import { produceLines } from './produce-lines';
 import { onSignals } from './signals';
-import { brokersOption, closeOption, topologyOption } from './options';
+import { brokersOption, closeOption, schemaRegistryOption, topologyOption } from './options';
+import { serdeUsesSchemaRegistry } from '../kafka/schema-registry-setup';
+import { parseSchemaRegistryUrl, schemaRegistry } from '../serde/schema-registry';
+
+/** The registry client of `--schema-registry` / SCHEMA_REGISTRY_URL, or undefined. */
+const registryOf = (value: string | undefined) => {
+  const url = parseSchemaRegistryUrl(value);
+  return url ? schemaRegistry(url) : undefined;
+};
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -20,7 +28,7 @@ export function registerTopicCommands<T>(cli: Argv<T>, load: () => TopologyModul
       'produce',
       'validate, encode and produce JSON lines (stdin or --file) to a topic',
       (y) =>
-        brokersOption(topologyOption(y))
+        schemaRegistryOption(brokersOption(topologyOption(y)))
           .option('topic', { type: 'string', demandOption: true })
           .option('file', { type: 'string', describe: 'JSON-lines file (default: stdin)' })
           .option('key-field', { type: 'string', default: 'request_id', describe: 'field of each value used as the record key' })
@@ -33,6 +41,8 @@ export function registerTopicCommands<T>(cli: Argv<T>, load: () => TopologyModul
         const encoder = new TopicEncoder<unknown, unknown>(topology, args.topic, undefined, partitions);
         // The topology module may hold a topic's values to its own rules (beyond what the schema says).
         const fromJson = cli.produceValue?.(args.topic, topology);
+        // With a registry: the value schema's id under <topic>-value, looked up once, then the Confluent wire format.
+        await serdeUsesSchemaRegistry(codec.serdes.value, registryOf(args.schemaRegistry), [args.topic]);
         const kafka = createKafka(parseBrokers(args.brokers), `${topology.applicationId}-produce`);
         await withAdmin(kafka, (admin) => requireTopics(admin, topology.topics(partitions).filter((t) => t.name === args.topic)));
         const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -58,7 +68,7 @@ export function registerTopicCommands<T>(cli: Argv<T>, load: () => TopologyModul
       'consume',
       'print a topic as JSON lines, decoded with the topology\'s serdes',
       (y) =>
-        closeOption(brokersOption(topologyOption(y)))
+        schemaRegistryOption(closeOption(brokersOption(topologyOption(y))))
           .option('topic', { type: 'string', demandOption: true })
           .option('from-beginning', { type: 'boolean', default: false })
           .option('max-messages', { type: 'number', describe: 'stop after this many records' })
@@ -68,6 +78,8 @@ export function registerTopicCommands<T>(cli: Argv<T>, load: () => TopologyModul
       async (args) => {
         const { topology } = load();
         const codec = jsonCodec(topology, args.topic);
+        // Values in the Confluent wire format are read through the registry (their writer schema fetched once per id).
+        await serdeUsesSchemaRegistry(codec.serdes.value, registryOf(args.schemaRegistry), []);
         const kafka = createKafka(parseBrokers(args.brokers), `${topology.applicationId}-consume`);
         const consumer = kafka.consumer({ groupId: `${topology.applicationId}-consume-${process.pid}-${Date.now()}`, partitionAssigners: [allPartitionsAssigner()], readUncommitted: false, maxWaitTimeInMs: 100 });
         await consumer.connect();

@@ -80,7 +80,8 @@ export function detailedDescription(t: Topology, partitions: number): string {
     );
   });
   lines.push('', 'Topics:');
-  lines.push(...table(t.topics(partitions).map((s) => [s.name, `partitions=${s.partitions}  cleanup.policy=${s.cleanupPolicy}  (${s.roles.join(', ')})`])));
+  const retention = (ms: number | undefined) => (ms === undefined ? '' : `  retention.ms=${ms}`);
+  lines.push(...table(t.topics(partitions).map((s) => [s.name, `partitions=${s.partitions}  cleanup.policy=${s.cleanupPolicy}${retention(s.retentionMs)}  (${s.roles.join(', ')})`])));
   lines.push('', `Tasks: ${t.tasks(partitions).map((x) => x.id).join(' ')}`);
   return `${kafkaStreamsDescription(t)}${lines.join('\n')}\n`;
 }

@@ -4,3 +4,4 @@ export { KStream, Named, DedupeOptions, AggregateOptions, ToOptions, ProcessOpti
 export { Topology, TopicSpec, TopicRole, SubTopology, TaskId } from './topology';
 export { ErrorHandling, ErrorPolicy, FailureStage } from './error-handling';
 export { ProcessorApi, changelogTopicFor } from './nodes';
+export { BranchedStream, BranchOptions } from './branched-stream';

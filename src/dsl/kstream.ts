@@ -2,7 +2,8 @@ import { Serde } from '../serde/serde';
 import { KeyValue, StreamRecord } from '../core/records';
 import { Duration, parseDuration } from '../core/duration';
 import { TopologyError } from '../core/errors/topology-error';
-import { ProcessorApi, TopologyNode } from './nodes';
+import { ProcessorApi, SplitNode, TopologyNode } from './nodes';
+import { BranchedStream } from './branched-stream';
 import type { SubTopologyBuilder } from './sub-topology-builder';
 
 export interface Named {
@@ -106,6 +107,16 @@ export class KStream<K, V> {
   /** A custom processor with access to named stores (declared with `store()`); emits with `api.forward`. */
   process<K2 = K, V2 = V>(opts: ProcessOptions<K, V>): KStream<K2, V2> {
     return this.add({ kind: 'process', fn: opts.process, stores: opts.stores ?? [] }, opts.name, true);
+  }
+
+  /**
+   * Routes each record to the first of several branches whose predicate holds (Kafka Streams' `split()`), e.g. a
+   * decision's outcomes to different topics. Each record goes to one branch at most, unlike attaching two children
+   * to one stream (where every child sees every record).
+   */
+  split(opts: Named = {}): BranchedStream<K, V> {
+    const node = this.owner.addNode({ kind: 'split', predicates: [] }, opts.name, this.nodeName, false) as SplitNode;
+    return new BranchedStream<K, V>(this.owner, node);
   }
 
   /** Writes to a topic, partitioned by murmur2 of the serialized key (Kafka's default partitioner). */

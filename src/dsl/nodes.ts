@@ -67,6 +67,19 @@ export interface ProcessNode extends NodeBase {
   kind: 'process';
   fn: (record: AnyRecord, api: ProcessorApi) => void | Promise<void>;
 }
+/**
+ * `split()`: each record goes to the first branch whose predicate holds (`children[i]` is the branch of
+ * `predicates[i]`; an undefined predicate is the default branch, which takes every record that reaches it). A record
+ * no branch takes is dropped.
+ */
+export interface SplitNode extends NodeBase {
+  kind: 'split';
+  predicates: Array<((record: AnyRecord) => boolean) | undefined>;
+}
+/** One branch of a split: passes records on unchanged (Kafka Streams' branch child). */
+export interface BranchNode extends NodeBase {
+  kind: 'branch';
+}
 export interface SinkNode extends NodeBase {
   kind: 'sink';
   topic: string;
@@ -87,6 +100,8 @@ export type TopologyNode =
   | DedupeNode
   | AggregateNode
   | ProcessNode
+  | SplitNode
+  | BranchNode
   | SinkNode;
 
 /** A named key-value store; its changelog topic is `<app>-<name>-changelog`. */

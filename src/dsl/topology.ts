@@ -11,6 +11,12 @@ export interface TopicSpec {
   partitions: number;
   cleanupPolicy: 'delete' | 'compact';
   roles: TopicRole[];
+  /**
+   * `retention.ms` the topic is created with: -1 (keep everything) for an internal topic, one the topology both writes
+   * and reads (the wallet's wallet.payment). Time-based retention there would silently drop records a task stopped
+   * for longer than the retention had not read yet; undefined leaves the broker's default.
+   */
+  retentionMs?: number;
 }
 
 export interface SubTopology {
@@ -89,6 +95,7 @@ export class Topology {
       for (const store of sub.stores) add(store.changelogTopic, 'changelog', n, 'compact');
     }
     if (usesDeadLetters(this.errors)) add(this.errors.deadLetterTopic, 'dead-letter', this.partitionsOf(this.errors.deadLetterTopic, partitions));
+    for (const spec of specs.values()) if (spec.roles.includes('source') && spec.roles.includes('sink') && spec.cleanupPolicy === 'delete') spec.retentionMs = -1;
     return [...specs.values()];
   }
 

@@ -37,6 +37,12 @@ export function validateTopology(t: TopologyBuilder, errors: ErrorHandling): voi
     nodes.add(node.name);
   }
 
+  for (const node of t.nodes) {
+    if (node.kind === 'split' && node.predicates.length === 0) {
+      throw new TopologyError(`split '${node.name}' has no branch: add branch(...) or defaultBranch(...)`, node.name, 'TOPOLOGY_EMPTY_SPLIT');
+    }
+  }
+
   const stores = new Map<string, string>();
   for (const store of t.stores) {
     if (stores.has(store.name)) throw new TopologyError(`duplicate store name '${store.name}'`, store.name, 'TOPOLOGY_DUPLICATE_NAME');

@@ -48,10 +48,16 @@ export function isFenced(err: unknown): boolean {
 
 const TRANSIENT = ['CONCURRENT_TRANSACTIONS', 'COORDINATOR_LOAD_IN_PROGRESS', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'REQUEST_TIMED_OUT', 'NOT_LEADER_FOR_PARTITION'];
 
+/**
+ * kafkajs errors it types as final once its own retries ran out, though a later attempt succeeds: a group coordinator
+ * not found while a broker restarts (the chaos run's broker kills hit it on commits).
+ */
+const TRANSIENT_NAMES = ['KafkaJSGroupCoordinatorNotFound'];
+
 /** kafkajs marks most transient errors `retriable`; CONCURRENT_TRANSACTIONS and coordinator moves are added here. */
 export function isRetriable(err: unknown): boolean {
   for (let e: any = err, depth = 0; e && depth < 6; depth++) {
-    if (e.retriable === true) return true;
+    if (e.retriable === true || TRANSIENT_NAMES.includes(e.name)) return true;
     e = e.originalError ?? e.cause;
   }
   return kafkaErrorTypes(err).some((t) => TRANSIENT.includes(t));

@@ -39,6 +39,12 @@ export interface KafkaTaskLogOptions {
   logger?: Logger;
   /** This instance's own consumer group, once it consumes (see `fencedOrExpired`). */
   instanceGroup?: string;
+  /**
+   * The group the task's offsets are committed to (inside each transaction) and read from at start: `groupId` unless
+   * the task runs group-managed, where it is the application's group (`wallet`), so the offsets live while the group
+   * has members and `kafka-consumer-groups --describe --group wallet` shows the whole application's lag.
+   */
+  commitGroupId?: string;
 }
 
 /**
@@ -57,7 +63,7 @@ export class KafkaTaskLog implements TaskLog {
   }
 
   async committedOffset(tp: TopicPartition): Promise<number | undefined> {
-    const groups = await this.opts.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [tp.topic] });
+    const groups = await this.opts.admin.fetchOffsets({ groupId: this.opts.commitGroupId ?? this.opts.groupId, topics: [tp.topic] });
     const found = groups.flatMap((g) => g.partitions).find((p) => p.partition === tp.partition);
     const offset = found ? Number(found.offset) : -1;
     return offset >= 0 ? offset : undefined;
@@ -92,7 +98,7 @@ export class KafkaTaskLog implements TaskLog {
       if (tx.offsets.length > 0) {
         const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
         for (const o of tx.offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: String(o.offset) }]);
-        const offsets = { consumerGroupId: this.opts.groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) };
+        const offsets = { consumerGroupId: this.opts.commitGroupId ?? this.opts.groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) };
         // kafkajs does not retry CONCURRENT_TRANSACTIONS on AddOffsetsToTxn (the previous commit is still completing).
         await retryTransient(() => transaction.sendOffsets(offsets));
       }

@@ -14,6 +14,7 @@ import { KafkaBatchSource } from './kafka-batch-source';
 import { KafkaTaskLog } from './kafka-task-log';
 import { taskPartitionAssigner } from './task-assigner';
 import { requireTopics } from './topic-admin';
+import { SchemaRegistryOption, resolveSchemaRegistry, useSchemaRegistry } from './schema-registry-setup';
 
 export interface KafkaTaskRunnerOptions {
   topology: Topology;
@@ -34,6 +35,16 @@ export interface KafkaTaskRunnerOptions {
   resetOffsets?: OffsetReset;
   /** Wipe and rebuild a store whose changelog lost what the local state holds, instead of refusing to start. */
   rebuildState?: boolean;
+  /**
+   * Where the task's offsets are committed: its own group `<app>-<task>` by default (static mode), the application's
+   * group when tasks are group-managed (see `KafkaTaskLogOptions.commitGroupId`).
+   */
+  commitGroupId?: string;
+  /**
+   * The transactional producer's `transaction.timeout.ms` (default 60 s): how long a task may stall (GC, SIGSTOP, a
+   * slow disk) mid-transaction before the broker aborts it; the task then restarts from its last commit.
+   */
+  transactionTimeoutMs?: number;
   /** Re-commit an idle task's offsets this often (default 1 h). */
   offsetsKeepAliveMs?: number;
   /** Print the topology's report lines (`to(..., { report })`); on by default. */
@@ -41,6 +52,11 @@ export interface KafkaTaskRunnerOptions {
   metrics?: StreamsMetrics;
   /** Told of each store restore's start, batches and end (as Kafka Streams' `StateRestoreListener`). */
   restoreListener?: StateRestoreListener;
+  /**
+   * A schema registry (URL or client): the task's Avro serdes look up their schema ids at start and write the
+   * Confluent wire format. Without one they write Avro single-object encoding.
+   */
+  schemaRegistry?: SchemaRegistryOption;
 }
 
 /**
@@ -74,6 +90,11 @@ export class KafkaTaskRunner {
     this.finished.catch(() => undefined); // observed by the caller; avoid an unhandled rejection meanwhile
   }
 
+  /** How far this task's local state has read its changelogs, once it is open (for the group's assignor). */
+  get statePosition(): number | undefined {
+    return this.task?.statePosition;
+  }
+
   get groupId(): string {
     return `${this.opts.topology.applicationId}-${this.opts.taskId}`;
   }
@@ -87,18 +108,21 @@ export class KafkaTaskRunner {
       this.admin = this.kafka.admin();
       await this.admin.connect();
       await requireTopics(this.admin, topology.topics(partitions));
+      // Schema ids are looked up once, here, so that encoding stays synchronous on the hot path.
+      const registry = resolveSchemaRegistry(this.opts.schemaRegistry);
+      if (registry) await useSchemaRegistry(topology, registry, [id.subTopology]);
       // Registering the transactional id first (log.fence) fences any older instance and aborts its open transaction,
       // so changelogs and committed offsets are final (nothing pending, no other writer) before we read them.
-      this.producer = this.kafka.producer({ transactionalId: this.groupId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, createPartitioner: explicitPartitioner });
+      this.producer = this.kafka.producer({ transactionalId: this.groupId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: this.opts.transactionTimeoutMs ?? 60_000, createPartitioner: explicitPartitioner });
       await this.producer.connect();
-      const log = new KafkaTaskLog({ kafka: this.kafka, taskId, groupId: this.groupId, producer: this.producer, admin: this.admin, logger: this.logger });
+      const log = new KafkaTaskLog({ kafka: this.kafka, taskId, groupId: this.groupId, commitGroupId: this.opts.commitGroupId, producer: this.producer, admin: this.admin, logger: this.logger });
       this.log = log;
       // The state directory first: an instance on the same directory must not fence a live one it cannot replace.
       const dir = taskStateDir(this.opts.stateDir, topology.applicationId, taskId);
       const storage = await openTaskStorage(dir, taskId, 30_000, this.logger);
       this.storage = storage;
       await log.fence();
-      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics, reportLines: this.opts.reportLines, offsetsKeepAliveMs: this.opts.offsetsKeepAliveMs, rebuildState: this.opts.rebuildState, restoreListener: this.opts.restoreListener });
+      this.task = await Task.open({ topology, task: id, partitions, storage, log, logger: this.logger, metrics: this.opts.metrics, reportLines: this.opts.reportLines, offsetsKeepAliveMs: this.opts.offsetsKeepAliveMs, rebuildState: this.opts.rebuildState, restoreListener: this.restoreListener() });
       const { restored } = await this.task.restore();
       this.logger.info({ restored, dir }, `task ${taskId} restored (${restored} changelog records replayed)`);
       await this.consume();
@@ -106,6 +130,30 @@ export class KafkaTaskRunner {
       await this.shutdown(err);
       throw err;
     }
+  }
+
+  /** The caller's restore listener, plus the `streams_restore_remaining_records` gauge. */
+  private restoreListener(): StateRestoreListener | undefined {
+    const outer = this.opts.restoreListener;
+    const gauge = this.opts.metrics?.restoreRemaining;
+    if (!gauge) return outer;
+    const task = this.opts.taskId;
+    const ends = new Map<string, number>();
+    return {
+      onRestoreStart: (tp, store, from, end) => {
+        ends.set(store, end);
+        gauge.set({ task, store }, end - from);
+        outer?.onRestoreStart?.(tp, store, from, end);
+      },
+      onBatchRestored: (tp, store, lastOffset, count) => {
+        gauge.set({ task, store }, Math.max(0, (ends.get(store) ?? 0) - (lastOffset + 1)));
+        outer?.onBatchRestored?.(tp, store, lastOffset, count);
+      },
+      onRestoreEnd: (tp, store, total) => {
+        gauge.set({ task, store }, 0);
+        outer?.onRestoreEnd?.(tp, store, total);
+      },
+    };
   }
 
   /** Stops fetching, lets the batch in flight commit (or abort), and releases everything. */
@@ -159,6 +207,7 @@ export class KafkaTaskRunner {
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch, heartbeat }) => {
         if (batch.partition !== task.context.partition || this.stopping) return;
+        if (batch.messages.length > 0) this.opts.metrics?.consumerLag.set({ task: this.opts.taskId, topic: batch.topic }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
         await source.push(batch.topic, batch.partition, batch.messages, heartbeat);
       },
     });

@@ -71,6 +71,15 @@ export async function requireTopics(admin: Admin, specs: TopicSpec[]): Promise<v
 }
 
 /**
+ * A warning for topics created with one replica on a cluster of several brokers: one broker lost then loses records
+ * of every partition it led (money, for the wallet). Undefined when there is nothing to warn about.
+ */
+export function replicationWarning(brokerCount: number, replicationFactor: number): string | undefined {
+  if (brokerCount <= 1 || replicationFactor > 1) return undefined;
+  return `warning: topics are created with replication factor ${replicationFactor} on a cluster of ${brokerCount} brokers: losing one broker loses the records of every partition it holds; use --replication-factor ${Math.min(3, brokerCount)} (and min.insync.replicas ${Math.min(2, brokerCount)})`;
+}
+
+/**
  * Creates every missing topic with its partition count and cleanup policy (changelogs compacted). Idempotent; an
  * existing topic with another partition count is an error, since repartitioning would move keys between tasks.
  */
@@ -87,7 +96,7 @@ export async function createTopics(admin: Admin, specs: TopicSpec[], replication
           topic: s.name,
           numPartitions: s.partitions,
           replicationFactor,
-          configEntries: [{ name: 'cleanup.policy', value: s.cleanupPolicy }],
+          configEntries: [{ name: 'cleanup.policy', value: s.cleanupPolicy }, ...(s.retentionMs === undefined ? [] : [{ name: 'retention.ms', value: String(s.retentionMs) }])],
         })),
       });
     } catch (err) {

@@ -5,6 +5,7 @@ import { StreamsError } from '../core/errors/streams-error';
 import { partitionForKey } from '../runtime/murmur2';
 import { OutgoingRecord } from '../core/records';
 import { recordPositions, toKafkaMessage } from './kafka-records';
+import { SchemaRegistryOption, resolveSchemaRegistry, serdeUsesSchemaRegistry } from './schema-registry-setup';
 
 export interface ProducerRecord<K, V> {
   key?: K;
@@ -90,8 +91,13 @@ export class TopicProducer<K, V> {
 
   private connecting?: Promise<Producer>;
 
-  static async connect<K, V>(kafka: Kafka, topology: Topology, topic: string, opts: { key?: (value: V) => K; partitions?: number } = {}): Promise<TopicProducer<K, V>> {
+  /**
+   * `schemaRegistry`: the topic's value serde looks up its schema id there (once, now) and writes the Confluent wire
+   * format; without it, Avro values are written in single-object encoding.
+   */
+  static async connect<K, V>(kafka: Kafka, topology: Topology, topic: string, opts: { key?: (value: V) => K; partitions?: number; schemaRegistry?: SchemaRegistryOption } = {}): Promise<TopicProducer<K, V>> {
     const encoder = new TopicEncoder<K, V>(topology, topic, opts.key, opts.partitions);
+    await serdeUsesSchemaRegistry(topicSerdes(topology, topic).value, resolveSchemaRegistry(opts.schemaRegistry), [topic]);
     return new TopicProducer(kafka, await TopicProducer.newProducer(kafka), encoder);
   }
 

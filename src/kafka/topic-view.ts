@@ -3,6 +3,7 @@ import { Consumer, Kafka } from './kafkajs';
 import { Serde } from '../serde/serde';
 import { Logger, silentLogger } from '../core/logger';
 import { allPartitionsAssigner } from './task-assigner';
+import { SchemaRegistryOption, resolveSchemaRegistry, serdeUsesSchemaRegistry } from './schema-registry-setup';
 
 /**
  * A local, read-only table of a topic: the latest value per key, read from the beginning with read_committed and
@@ -22,7 +23,9 @@ export class TopicView<K, V> {
     private readonly keepCurrent: (current: V, incoming: V) => boolean,
   ) {}
 
-  static async start<K, V>(kafka: Kafka, topic: string, serdes: { key: Serde<K>; value: Serde<V> }, opts: { keepCurrent?: (current: V, incoming: V) => boolean; groupPrefix?: string; logger?: Logger } = {}): Promise<TopicView<K, V>> {
+  /** `schemaRegistry`: values in the Confluent wire format are read through it (without it, they cannot be read). */
+  static async start<K, V>(kafka: Kafka, topic: string, serdes: { key: Serde<K>; value: Serde<V> }, opts: { keepCurrent?: (current: V, incoming: V) => boolean; groupPrefix?: string; logger?: Logger; schemaRegistry?: SchemaRegistryOption } = {}): Promise<TopicView<K, V>> {
+    await serdeUsesSchemaRegistry(serdes.value, resolveSchemaRegistry(opts.schemaRegistry), []);
     const view = new TopicView(serdes, opts.keepCurrent ?? (() => false));
     const logger = opts.logger ?? silentLogger;
     const admin = kafka.admin();

@@ -1,5 +1,5 @@
 import { StreamsError } from '../core/errors/streams-error';
-import { Checkpoint } from '../state/checkpoint';
+import { Checkpoint, recordDigest } from '../state/checkpoint';
 import { StoreFlush } from '../state/store-layer';
 import { TaskState } from '../state/task-state';
 import { OutgoingRecord } from '../core/records';
@@ -80,6 +80,14 @@ export class Commit {
       const { topic, partition } = records[i];
       const end = endOffsets[`${topic}-${partition}`] ?? positions[i].offset + 1;
       next.changelog[topic] = Math.max(next.changelog[topic] ?? 0, end);
+    }
+    // Each changelog's last record of this batch anchors its identity (checked at the next restore).
+    const anchored = new Set<string>();
+    for (let i = records.length - 1; i >= this.outputs.length; i--) {
+      const { topic, key, value } = records[i];
+      if (anchored.has(topic)) continue;
+      anchored.add(topic);
+      next.anchors = { ...next.anchors, [topic]: { offset: positions[i].offset, digest: recordDigest(key, value) } };
     }
     return next;
   }

@@ -17,6 +17,7 @@ import { mapValuesBatch } from './operators/map-values-batch';
 import { peekBatch } from './operators/peek-batch';
 import { processBatch } from './operators/process-batch';
 import { sinkBatch } from './operators/sink-batch';
+import { splitBatch } from './operators/split-batch';
 
 /** A source's compiled pipeline: a run of its records (the first at position `firstSeq` of the task's batch) in, envelopes out. */
 export type SourcePipeline = (records: LogRecord[], firstSeq: number) => Envelope[] | Promise<Envelope[]>;
@@ -28,8 +29,11 @@ export type SourcePipeline = (records: LogRecord[], firstSeq: number) => Envelop
 export function compileSubTopology(sub: SubTopology, ctx: TaskContext): Map<string, SourcePipeline> {
   const byName = new Map(sub.nodes.map((n) => [n.name, n]));
   const chain = (node: TopologyNode): BatchStep => {
-    const steps: BatchStep[] = node.kind === 'source' ? [] : [operatorFor(node, ctx)];
     const children = node.children.map((c) => chain(byName.get(c)!));
+    // A split routes each record to one branch: it is the fan-out of its own node.
+    if (node.kind === 'split') return splitBatch(node, children, { sharedState: branchesShareStores(node, byName) });
+    // A branch passes records on as they are.
+    const steps: BatchStep[] = node.kind === 'source' || node.kind === 'branch' ? [] : [operatorFor(node, ctx)];
     if (children.length === 1) steps.push(children[0]);
     else if (children.length > 1) steps.push(fanOutBatch(children, { sharedState: branchesShareStores(node, byName) }));
     return steps.length === 0 ? (batch) => batch : composeSteps(steps);
@@ -64,7 +68,7 @@ export function storeSpecsOf(sub: SubTopology): StoreSpec[] {
   return [...declared, ...indexes];
 }
 
-function operatorFor(node: Exclude<TopologyNode, { kind: 'source' }>, ctx: TaskContext): BatchStep {
+function operatorFor(node: Exclude<TopologyNode, { kind: 'source' | 'split' | 'branch' }>, ctx: TaskContext): BatchStep {
   switch (node.kind) {
     case 'map':
       return mapBatch(node);

@@ -90,6 +90,11 @@ export class Task {
   }
 
   /** The source partitions this task owns: partition p of each source topic. */
+  /** How far the task's state has read its changelogs (sum of the checkpoint's changelog offsets). */
+  get statePosition(): number {
+    return Object.values(this.state.checkpoint.changelog).reduce((sum, offset) => sum + offset, 0);
+  }
+
   get sources(): TopicPartition[] {
     return this.opts.topology.subTopology(this.opts.task.subTopology).sources.map((s) => ({ topic: s.topic, partition: this.opts.task.partition }));
   }

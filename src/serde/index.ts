@@ -14,3 +14,6 @@ export {
   readSingleObjectHeader,
   decodeSingleObject,
 } from './single-object';
+export { CONFLUENT_MAGIC_BYTE, CONFLUENT_HEADER_LENGTH, confluentHeader, isConfluentFramed, readConfluentHeader } from './confluent-wire';
+export { schemaRegistry, parseSchemaRegistryUrl, valueSubject, isRegistryAware, SchemaRegistryError } from './schema-registry';
+export type { SchemaRegistryClient, RegistryAwareSerde, Compatibility } from './schema-registry';

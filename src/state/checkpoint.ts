@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { StreamsError } from '../core/errors/streams-error';
 
 /**
@@ -14,6 +15,29 @@ export interface Checkpoint {
    * back (dedupe stamps and purges by it). Absent in checkpoints written before it was kept (then 0).
    */
   streamTime?: number;
+  /**
+   * Per changelog topic, the last record the local state is known to hold (its offset and `recordDigest`): the
+   * changelog's identity. A changelog deleted and recreated holds something else at that offset once it has grown
+   * past it, which its offsets alone cannot show. Absent in checkpoints written before it was kept.
+   */
+  anchors?: Record<string, ChangelogAnchor>;
+}
+
+export interface ChangelogAnchor {
+  offset: number;
+  digest: string;
+}
+
+/** A short fingerprint of one changelog record (key and value, lengths included so no two splits collide). */
+export function recordDigest(key: Buffer | null, value: Buffer | null): string {
+  const hash = createHash('sha1');
+  for (const part of [key, value]) {
+    const len = Buffer.alloc(4);
+    len.writeInt32BE(part === null ? -1 : part.length);
+    hash.update(len);
+    if (part !== null) hash.update(part);
+  }
+  return hash.digest('base64').slice(0, 16);
 }
 
 export const CHECKPOINT_KEY = Buffer.from('c\u0000checkpoint', 'latin1');

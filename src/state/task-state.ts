@@ -1,5 +1,5 @@
 import { KeyValueStore, WriteOp, prefixEnd } from './key-value-store';
-import { CHECKPOINT_KEY, Checkpoint, decodeCheckpoint, emptyCheckpoint, encodeCheckpoint } from './checkpoint';
+import { CHECKPOINT_KEY, Checkpoint, decodeCheckpoint, emptyCheckpoint, encodeCheckpoint, recordDigest } from './checkpoint';
 import { RawStore } from './raw-store';
 import { CachingStore } from './caching-store';
 import { StoreFlush } from './store-layer';
@@ -82,19 +82,24 @@ export class TaskState {
       const tp = { topic: changelogTopic, partition: this.partition };
       const end = await reader.endOffset(tp);
       let from = this.current.changelog[changelogTopic] ?? 0;
-      if (from > end) {
+      // The anchor is checked before anything is replayed onto the local state (a clean restart, at the end already,
+      // reads nothing: one more restore consumer per store would double the cost of a restart).
+      const lost = from > end ? `the changelog ends at ${end}` : from < end ? await this.anchorMismatch(reader, tp, end) : undefined;
+      if (lost !== undefined) {
         // The changelog lost records the local state has (deleted, or recreated): rebuilding from what is left would
-        // silently drop state, so only a deliberate choice does it.
+        // silently drop state, and replaying a recreated one would add unrelated records to it, so only a deliberate
+        // choice does either.
         if (!options.rebuildOnChangelogLoss) {
           throw new StreamsError(
-            `store ${spec.name}: its checkpoint says changelog ${changelogTopic}-${this.partition} was read up to offset ${from}, but the changelog ends at ${end}: ` +
+            `store ${spec.name}: its checkpoint says changelog ${changelogTopic}-${this.partition} was read up to offset ${from}, but ${lost}: ` +
               `it was deleted or recreated, and the local state no longer matches it. Restore the changelog, or start with --rebuild-state to wipe the store ` +
               `and rebuild it from what the changelog holds now (what it lost stays lost).`,
             { code: 'CHANGELOG_LOST' },
           );
         }
-        logger.warn({ store: spec.name, checkpoint: from, end }, 'checkpoint is ahead of the changelog; wiping the store and rebuilding it (--rebuild-state)');
+        logger.warn({ store: spec.name, checkpoint: from, end, lost }, 'the changelog no longer matches the checkpoint; wiping the store and rebuilding it (--rebuild-state)');
         const next = this.checkpointWith(changelogTopic, 0);
+        delete next.anchors?.[changelogTopic];
         const wipes = [raw, ...indexes.map((i) => i.raw)].map((r) => r.wipeOps());
         await this.storage.write([...(await Promise.all(wipes)).flat(), this.checkpointOp(next)]);
         this.current = next;
@@ -108,27 +113,7 @@ export class TaskState {
       logger.info({ store: spec.name, changelog: spec.changelogTopic, partition: this.partition, from, end }, `restoring store ${spec.name}: ${total} records to replay`);
       await reader.read(tp, from, end, async (records) => {
         if (records.length === 0) return;
-        const ops: WriteOp[] = [];
-        // An indexed store's previous values, so a replayed overwrite or delete also drops its old index entry.
-        const previous = indexes.length > 0 ? await this.currentValues(raw, records) : undefined;
-        for (const r of records) {
-          if (r.key === null) continue;
-          ops.push({ key: raw.toStorageKey(r.key), value: r.value });
-          if (!previous) continue;
-          const k = r.key.toString('latin1');
-          const old = previous.get(k);
-          for (const index of indexes) {
-            const keyOf = index.spec.indexOf!.keyOf;
-            if (old) ops.push({ key: index.raw.toStorageKey(keyOf(r.key, old)), value: null });
-            if (r.value !== null) ops.push({ key: index.raw.toStorageKey(keyOf(r.key, r.value)), value: EMPTY });
-          }
-          previous.set(k, r.value ?? undefined);
-        }
-        const next = this.checkpointWith(changelogTopic, records[records.length - 1].offset + 1);
-        // Changelog records carry the stream time of their commit: a rebuilt task resumes from the latest.
-        for (const r of records) if (r.timestamp > (next.streamTime ?? 0)) next.streamTime = r.timestamp;
-        await this.storage.write([...ops, this.checkpointOp(next)]);
-        this.current = next;
+        await this.applyChangelogRecords(changelogTopic, records);
         done = records[records.length - 1].offset + 1 - from;
         restored += records.length;
         storeRestored += records.length;
@@ -145,6 +130,64 @@ export class TaskState {
       listener?.onRestoreEnd?.(tp, spec.name, storeRestored);
     }
     return { restored };
+  }
+
+  /**
+   * Applies committed changelog records of one store (in offset order) to the local state, with the checkpoint moved
+   * past them, in one write batch: what a restore does per batch, and what a standby replica does as it follows the
+   * active task's changelogs.
+   */
+  async applyChangelogRecords(changelogTopic: string, records: LogRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const built = [...this.built.values()].find((b) => b.spec.changelogTopic === changelogTopic);
+    if (!built) throw new StreamsError(`no store of this task is logged to ${changelogTopic}`, { code: 'UNKNOWN_CHANGELOG' });
+    const { raw } = built;
+    const indexes = [...this.built.values()].filter((b) => b.spec.indexOf?.store === built.spec.name);
+    const ops: WriteOp[] = [];
+    // An indexed store's previous values, so a replayed overwrite or delete also drops its old index entry.
+    const previous = indexes.length > 0 ? await this.currentValues(raw, records) : undefined;
+    for (const r of records) {
+      if (r.key === null) continue;
+      ops.push({ key: raw.toStorageKey(r.key), value: r.value });
+      if (!previous) continue;
+      const k = r.key.toString('latin1');
+      const old = previous.get(k);
+      for (const index of indexes) {
+        const keyOf = index.spec.indexOf!.keyOf;
+        if (old) ops.push({ key: index.raw.toStorageKey(keyOf(r.key, old)), value: null });
+        if (r.value !== null) ops.push({ key: index.raw.toStorageKey(keyOf(r.key, r.value)), value: EMPTY });
+      }
+      previous.set(k, r.value ?? undefined);
+    }
+    const last = records[records.length - 1];
+    const next = this.checkpointWith(changelogTopic, last.offset + 1);
+    next.anchors = { ...next.anchors, [changelogTopic]: { offset: last.offset, digest: recordDigest(last.key, last.value) } };
+    // Changelog records carry the stream time of their commit: a rebuilt task resumes from the latest.
+    for (const r of records) if (r.timestamp > (next.streamTime ?? 0)) next.streamTime = r.timestamp;
+    await this.storage.write([...ops, this.checkpointOp(next)]);
+    this.current = next;
+  }
+
+  /** The changelog topics of this task's logged stores. */
+  get changelogTopics(): string[] {
+    return [...this.built.values()].flatMap((b) => (b.spec.changelogTopic === undefined ? [] : [b.spec.changelogTopic]));
+  }
+
+  /**
+   * Whether the changelog still is the one the checkpoint was written against: the record at the anchor's offset must
+   * be the one the local state last took from it. Returns what differs, or undefined when it matches or cannot be
+   * told (no anchor yet, the anchor at or past the end, or compacted away: a later record of the same key replaced
+   * it, which only happens after the checkpoint).
+   */
+  private async anchorMismatch(reader: ChangelogReader, tp: TopicPartition, end: number): Promise<string | undefined> {
+    const anchor = this.current.anchors?.[tp.topic];
+    if (anchor === undefined || anchor.offset >= end) return undefined;
+    let found: LogRecord | undefined;
+    await reader.read(tp, anchor.offset, anchor.offset + 1, async (records) => {
+      found ??= records.find((r) => r.offset === anchor.offset);
+    });
+    if (found === undefined || recordDigest(found.key, found.value) === anchor.digest) return undefined;
+    return `the record at offset ${anchor.offset} is not the one the local state last took from it (the changelog was replaced and has grown past it)`;
   }
 
   /** The stored values of the keys a restore batch touches (one multi-get), keyed by latin1 key. */

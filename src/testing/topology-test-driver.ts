@@ -307,12 +307,29 @@ export class TestInputTopic<K, V> {
 
   /** Serializes, partitions by murmur2 of the key, appends, and lets every task process it. */
   async pipe(key: K | null, value: V | null, timestamp?: number): Promise<LogRecord> {
-    return this.driver.pipeRaw(
-      this.topic,
-      key === null ? null : this.serdes.key.serialize(key, this.topic),
-      value === null ? null : this.serdes.value.serialize(value, this.topic),
-      timestamp,
-    );
+    return this.driver.pipeRaw(this.topic, this.key(key), this.value(value), timestamp);
+  }
+
+  /**
+   * Appends every record first, then lets the tasks process (Kafka Streams' `pipeKeyValueList`): records that
+   * arrive together travel in one batch, as a burst does on a broker.
+   */
+  async pipeAll(records: Array<[K | null, V | null]>, timestamp = this.driver.now): Promise<LogRecord[]> {
+    const partitions = this.driver.log.partitionCount(this.topic);
+    const stored = records.map(([key, value]) => {
+      const k = this.key(key);
+      return this.driver.log.append({ topic: this.topic, partition: k === null ? 0 : partitionForKey(k, partitions), key: k, value: this.value(value), timestamp, headers: {} });
+    });
+    await this.driver.process();
+    return stored;
+  }
+
+  private key(key: K | null): Buffer | null {
+    return key === null ? null : this.serdes.key.serialize(key, this.topic);
+  }
+
+  private value(value: V | null): Buffer | null {
+    return value === null ? null : this.serdes.value.serialize(value, this.topic);
   }
 }
 

@@ -27,10 +27,14 @@ describe('topology CLI', function () {
     assert.equal(mermaid.stdout, wallet.toMermaid(), mermaid.stderr);
   });
 
-  it('a usage mistake exits 2 with a message; an unknown task exits 1 naming the tasks', () => {
-    const usage = spawnSync(process.execPath, [BIN, 'run'], { cwd: ROOT, encoding: 'utf8' });
+  it('a usage mistake (mixing static and group-managed options) exits 2 with a message; an unknown task exits 1 naming the tasks', () => {
+    // `run` alone is group-managed mode now (issue 10); the usage mistakes are mixing the modes.
+    const usage = spawnSync(process.execPath, [BIN, 'run', '--all', '--task', 'payment-0'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(usage.status, 2);
-    assert.match(usage.stderr, /give --task <id> or --all/);
+    assert.match(usage.stderr, /give --task <id> or --all, not both/);
+    const standbys = spawnSync(process.execPath, [BIN, 'run', '--all', '--standbys', '1'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(standbys.status, 2);
+    assert.match(standbys.stderr, /--standbys needs group-managed mode/);
     const unknown = spawnSync(process.execPath, [BIN, 'run', '--task', 'payment-9'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /unknown task 'payment-9'.*payment-0 payment-1 accountant-0 accountant-1/);

@@ -60,4 +60,35 @@ describe('the CLI plugin hook (a topology module\'s `cli` export)', function () 
     assert.deepEqual([t.request_id, t.from, t.amount.toFixed(2)], ['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'A', '1.01']);
     assert.equal(walletCli.produceValue?.('wallet.balance', wallet), undefined);
   });
+
+  it('a module\'s topology options shape the topology every command uses, from the command line or the environment', () => {
+    const plain = topology(['describe', '--format', 'json']);
+    assert.equal(plain.status, 0, plain.stderr);
+    const topicsOf = (json: string) => (JSON.parse(json) as { topics: Array<{ name: string }> }).topics.map((t) => t.name).filter((t) => t.startsWith('wallet.')).sort();
+    assert.deepEqual(topicsOf(plain.stdout), ['wallet.balance', 'wallet.payment', 'wallet.transfer_request']);
+    const protectedTopics = ['wallet.balance', 'wallet.debit', 'wallet.deposit_request', 'wallet.payment', 'wallet.transfer_request', 'wallet.transfer_status'];
+    const flag = topology(['describe', '--format', 'json', '--overdraft-limit', '0.00']);
+    assert.equal(flag.status, 0, flag.stderr);
+    assert.deepEqual(topicsOf(flag.stdout), protectedTopics);
+    const env = spawnSync(process.execPath, [BIN, 'describe', '--format', 'json'], { cwd: ROOT, encoding: 'utf8', env: { ...ENV, TOPOLOGY_OVERDRAFT_LIMIT: '10' } });
+    assert.equal(env.status, 0, env.stderr);
+    assert.deepEqual(topicsOf(env.stdout), protectedTopics);
+    assert.match(topology(['run', '--help']).stdout.replace(/\s+/g, ' '), /--overdraft-limit overdraft protection: .*?\(env TOPOLOGY_OVERDRAFT_LIMIT\)/);
+  });
+
+  it('a topology option the module cannot build with is an error naming the option and why (exit 1)', () => {
+    const out = topology(['describe', '--overdraft-limit', '-5']);
+    assert.equal(out.status, 1);
+    assert.match(out.stderr, /cannot build the topology with --overdraft-limit -5: overdraft limit must be an amount from 0\.00/);
+  });
+
+  it('the wallet holds `produce` lines for its deposit topic to the API\'s deposit rules', () => {
+    const protectedWallet = walletCli.configure!({ 'overdraft-limit': '0.00' });
+    const fromJson = walletCli.produceValue?.('wallet.deposit_request', protectedWallet);
+    assert.ok(fromJson);
+    assert.throws(() => fromJson({ request_id: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', account: '', amount: '1' }), { code: 'account_required' });
+    assert.throws(() => fromJson({ request_id: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', account: 'A', amount: '0.009' }), { code: 'amount_lt_min' });
+    const d = fromJson({ request_id: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', account: 'A', amount: '2.005' }) as { amount: { toFixed(n: number): string } };
+    assert.equal(d.amount.toFixed(2), '2.01');
+  });
 });

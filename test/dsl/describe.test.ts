@@ -136,7 +136,7 @@ describe('Topology.describe(), describeDetail(), toMermaid() and toJSON()', () =
             '',
             'Topics:',
             '  wallet.transfer_request           partitions=2  cleanup.policy=delete  (source)',
-            '  wallet.payment                    partitions=2  cleanup.policy=delete  (sink, source)',
+            '  wallet.payment                    partitions=2  cleanup.policy=delete  retention.ms=-1  (sink, source)',
             '  wallet-transfer-dedupe-changelog  partitions=2  cleanup.policy=compact  (changelog)',
             '  wallet.balance                    partitions=2  cleanup.policy=compact  (sink)',
             '  wallet-payment-dedupe-changelog   partitions=2  cleanup.policy=compact  (changelog)',
@@ -184,10 +184,10 @@ describe('Topology.describe(), describeDetail(), toMermaid() and toJSON()', () =
       );
     });
 
-    it('lists every topic with its partitions, cleanup policy and roles', () => {
+    it('lists every topic with its partitions, cleanup policy, retention when the topology sets it, and roles', () => {
       const expected: Array<[string, string, string]> = [
         ['wallet.transfer_request', 'delete', 'source'],
-        ['wallet.payment', 'delete', 'sink, source'],
+        ['wallet.payment', 'delete  retention\\.ms=-1', 'sink, source'],
         ['wallet.balance', 'compact', 'sink'],
         ['wallet-transfer-dedupe-changelog', 'compact', 'changelog'],
         ['wallet-payment-dedupe-changelog', 'compact', 'changelog'],
@@ -308,13 +308,17 @@ describe('Topology.describe(), describeDetail(), toMermaid() and toJSON()', () =
         const described = partitions === undefined ? wallet.describeDetail() : wallet.describeDetail(partitions);
         assert.deepEqual(j.tasks.join(' '), lastLine(described)?.replace('Tasks: ', ''));
         for (const spec of j.topics) {
-          assert.equal(topicLine(described, spec.name), `  ${spec.name.padEnd(32)}  partitions=${spec.partitions}  cleanup.policy=${spec.cleanupPolicy}  (${spec.roles.join(', ')})`);
+          const retention = spec.retentionMs === undefined ? '' : `  retention.ms=${spec.retentionMs}`;
+          assert.equal(topicLine(described, spec.name), `  ${spec.name.padEnd(32)}  partitions=${spec.partitions}  cleanup.policy=${spec.cleanupPolicy}${retention}  (${spec.roles.join(', ')})`);
         }
         const byName = Object.fromEntries(j.topics.map((t) => [t.name, t]));
         for (const changelog of ['wallet-transfer-dedupe-changelog', 'wallet-payment-dedupe-changelog', 'wallet-balance-changelog']) {
           assert.deepEqual(byName[changelog], { name: changelog, partitions: partitions ?? 2, cleanupPolicy: 'compact', roles: ['changelog'] });
         }
         assert.deepEqual(byName['wallet.payment'].roles.slice().sort(), ['sink', 'source']);
+        // The internal hop keeps everything: an accountant stopped longer than a retention period must lose no leg.
+        assert.equal(byName['wallet.payment'].retentionMs, -1);
+        assert.equal(byName['wallet.transfer_request'].retentionMs, undefined);
         assert.equal(byName['wallet-dead-letter'].cleanupPolicy, 'delete');
       }
       assert.deepEqual(json(wallet).tasks, ['payment-0', 'payment-1', 'accountant-0', 'accountant-1']);

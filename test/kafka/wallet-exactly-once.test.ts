@@ -21,6 +21,7 @@ import { Balance, Payment, TransferRequest } from '../../topology/wallet/types';
 import { BROKER_START_TIMEOUT_MS, useBroker } from '../support/broker';
 import { TopicReader, TopicRecord, readTopicToEnd, waitForCommittedOffset } from '../support/read-topic';
 import { TopologyProcess, createWalletTopics, killAllTracked, spawnWalletTasks } from '../support/task-process';
+import { prng } from '../support/prng';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,17 +41,6 @@ const ACCOUNTS = ['Alice', 'Bob', 'John', 'Carol', 'Dave', 'Frank'];
 
 const transfer = (request_id: string, from: string, to: string, amount: string): TransferRequest => ({ request_id, from, to, amount: new Decimal(amount) });
 
-/** Deterministic PRNG (mulberry32), so a failing run can be replayed from its printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** account -> balance from the distinct transfers. */
 function model(transfers: Iterable<TransferRequest>): Map<string, Decimal> {

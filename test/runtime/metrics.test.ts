@@ -20,4 +20,25 @@ describe('task metrics', () => {
     assert.match(text, /streams_commit_duration_seconds_count\{task="accountant-1"\} \d+/);
     await driver.close();
   });
+
+  it('scale-out gauges: assigned and revoked tasks per rebalance, standby lag read at scrape time, restore remaining', async () => {
+    const metrics = new StreamsMetrics();
+    metrics.rebalanced(2, 0);
+    metrics.rebalanced(1, 1);
+    let lags = new Map([['accountant-0', 12], ['payment-1', 0]]);
+    metrics.trackStandbys(() => lags);
+    metrics.restoreRemaining.set({ task: 'accountant-0', store: 'balance' }, 40);
+    metrics.consumerLag.set({ task: 'payment-0', topic: 'wallet.transfer_request' }, 7);
+    let text = await metrics.registry.metrics();
+    assert.match(text, /^streams_tasks_assigned_total 3$/m);
+    assert.match(text, /^streams_tasks_revoked_total 1$/m);
+    assert.match(text, /^streams_standby_lag_records\{task="accountant-0"\} 12$/m);
+    assert.match(text, /^streams_restore_remaining_records\{task="accountant-0",store="balance"\} 40$/m);
+    assert.match(text, /^streams_consumer_lag_records\{task="payment-0",topic="wallet.transfer_request"\} 7$/m);
+    // A standby that is gone is gone from the gauge at the next scrape.
+    lags = new Map([['payment-1', 3]]);
+    text = await metrics.registry.metrics();
+    assert.doesNotMatch(text, /streams_standby_lag_records\{task="accountant-0"\}/);
+    assert.match(text, /^streams_standby_lag_records\{task="payment-1"\} 3$/m);
+  });
 });

@@ -135,8 +135,12 @@ describe('avroSerde: errors', () => {
 
   it('rejects a wrong marker and too-short input as AVRO_BAD_MARKER', () => {
     const wrong = Buffer.from(good);
-    wrong[0] = 0x00; // e.g. Confluent wire format
+    wrong[0] = 0x7b;
     thrown(() => paymentSerde.deserialize(wrong, TOPIC), DeserializationError, 'AVRO_BAD_MARKER');
+    // A 0 byte is the Confluent wire format's marker: readable only with a schema registry (test/serde/confluent-wire).
+    wrong[0] = 0x00;
+    thrown(() => paymentSerde.deserialize(wrong, TOPIC), DeserializationError, 'AVRO_NO_SCHEMA_REGISTRY');
+    thrown(() => paymentSerde.deserialize(Buffer.from([0, 0, 1]), TOPIC), DeserializationError, 'AVRO_BAD_MARKER');
     thrown(() => paymentSerde.deserialize(good.subarray(0, 9), TOPIC), DeserializationError, 'AVRO_BAD_MARKER');
     thrown(() => paymentSerde.deserialize(Buffer.alloc(0), TOPIC), DeserializationError, 'AVRO_BAD_MARKER');
     thrown(() => paymentSerde.deserialize(Buffer.from('{"a":1}'), TOPIC), DeserializationError, 'AVRO_BAD_MARKER');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CachingStore } from '../../src/state/caching-store';
 import { ChangeLoggingStore } from '../../src/state/change-logging-store';
-import { CHECKPOINT_KEY, Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../../src/state/checkpoint';
+import { CHECKPOINT_KEY, Checkpoint, decodeCheckpoint, encodeCheckpoint, recordDigest } from '../../src/state/checkpoint';
 import { InMemoryKeyValueStore } from '../../src/state/in-memory-key-value-store';
 import { KeyValueStore, WriteOp } from '../../src/state/key-value-store';
 import { RawStore } from '../../src/state/raw-store';
@@ -352,7 +352,11 @@ describe('store layers', () => {
         ]);
         assert.deepEqual(await storeEntries(state, 'kv'), [['a', '2'], ['c', '3']]);
         assert.deepEqual(await storeEntries(state, 'other'), [['o', 'x']]);
-        const expected = checkpointWith({ 'app-kv-changelog': 5, 'app-other-changelog': 1 });
+        // Each changelog's last restored record anchors its identity for the next start.
+        const expected = {
+          ...checkpointWith({ 'app-kv-changelog': 5, 'app-other-changelog': 1 }),
+          anchors: { 'app-kv-changelog': { offset: 4, digest: recordDigest(b('c'), b('3')) }, 'app-other-changelog': { offset: 0, digest: recordDigest(b('o'), b('x')) } },
+        };
         assert.deepEqual(state.checkpoint, expected);
         assert.deepEqual(await storedCheckpoint(storage), expected);
       });
@@ -423,7 +427,11 @@ describe('store layers', () => {
 
         log.reads.length = 0;
         await state.restore(log);
-        assert.deepEqual(log.reads, [{ tp: 'app-kv-changelog-1', from: 4, to: 5 }]);
+        // First the anchor (the last record taken, at 3) is checked to be the same record, then the rest is read.
+        assert.deepEqual(log.reads, [
+          { tp: 'app-kv-changelog-1', from: 3, to: 4 },
+          { tp: 'app-kv-changelog-1', from: 4, to: 5 },
+        ]);
         assert.deepEqual(await storeEntries(state, 'kv'), [['a', '1'], ['b', '2'], ['c', '3'], ['d', '4']]);
         assert.equal(state.checkpoint.changelog['app-kv-changelog'], 5);
       });
@@ -442,6 +450,52 @@ describe('store layers', () => {
         });
         assert.deepEqual(await storeEntries(state, 'kv'), [['a', 'kept']]);
         assert.equal(state.checkpoint.changelog['app-kv-changelog'], 10);
+      });
+
+      it('a changelog replaced by one that has grown past the checkpoint refuses to restore (CHANGELOG_LOST): its anchor record differs', async () => {
+        // The task took a, b from the changelog (checkpoint 2, anchor: b at offset 1).
+        const original = new FakeChangelog(2);
+        original.append(kvTp, 'a', '1');
+        original.append(kvTp, 'b', '2');
+        const storage = await disk();
+        const state = await TaskState.open(storage, specs, PARTITION, 'task-1');
+        await state.restore(original);
+        assert.deepEqual(state.checkpoint.anchors?.['app-kv-changelog'], { offset: 1, digest: recordDigest(b('b'), b('2')) });
+
+        // Deleted and recreated, then written by someone else past offset 2: offsets alone look fine.
+        const replaced = new FakeChangelog(2);
+        for (const [k, v] of [['x', '9'], ['y', '8'], ['z', '7'], ['w', '6']]) replaced.append(kvTp, k, v);
+        await assert.rejects(state.restore(replaced), (err: unknown) => {
+          assert.ok(err instanceof StreamsError, String(err));
+          assert.equal(err.code, 'CHANGELOG_LOST');
+          assert.match(err.message, /was read up to offset 2, but the record at offset 1 is not the one the local state last took from it.*--rebuild-state/);
+          return true;
+        });
+        assert.deepEqual(await storeEntries(state, 'kv'), [['a', '1'], ['b', '2']], 'nothing unrelated was applied');
+
+        // The same changelog grown further restores as usual; so does one whose anchor was compacted away.
+        original.append(kvTp, 'c', '3');
+        assert.deepEqual(await state.restore(original), { restored: 1 });
+        const compacted: ChangelogReader = {
+          endOffset: (tp) => original.endOffset(tp),
+          read: (tp, from, to, onBatch) => original.read(tp, from, to, (records) => onBatch(records.filter((r) => r.offset !== 2))),
+        };
+        original.append(kvTp, 'c', '4');
+        assert.deepEqual(await state.restore(compacted), { restored: 1 });
+        assert.deepEqual(await storeEntries(state, 'kv'), [['a', '1'], ['b', '2'], ['c', '4']]);
+      });
+
+      it('with rebuildOnChangelogLoss, a replaced changelog wipes the store and rebuilds it from what it holds', async () => {
+        const original = new FakeChangelog(2);
+        original.append(kvTp, 'a', '1');
+        const state = await TaskState.open(await disk(), specs, PARTITION, 'task-1');
+        await state.restore(original);
+        const replaced = new FakeChangelog(2);
+        replaced.append(kvTp, 'x', '9');
+        replaced.append(kvTp, 'y', '8');
+        const noop = () => undefined;
+        assert.deepEqual(await state.restore(replaced, { debug: noop, info: noop, error: noop, warn: noop }, undefined, { rebuildOnChangelogLoss: true }), { restored: 2 });
+        assert.deepEqual(await storeEntries(state, 'kv'), [['x', '9'], ['y', '8']]);
       });
 
       it('with rebuildOnChangelogLoss (--rebuild-state), a checkpoint beyond the changelog end wipes that store and rebuilds it from offset 0', async () => {
@@ -471,10 +525,10 @@ describe('store layers', () => {
         assert.deepEqual(log.reads, [{ tp: 'app-kv-changelog-1', from: 0, to: 3 }]);
         assert.deepEqual(await storeEntries(state, 'kv'), [['a', '3'], ['b', '2']]);
         assert.deepEqual(await storeEntries(state, 'other'), [['keep', 'me']], 'the other store is left alone');
-        assert.deepEqual(state.checkpoint, checkpointWith({ 'app-kv-changelog': 3, 'app-other-changelog': 1 }));
+        assert.deepEqual(state.checkpoint, { ...checkpointWith({ 'app-kv-changelog': 3, 'app-other-changelog': 1 }), anchors: { 'app-kv-changelog': { offset: 2, digest: recordDigest(b('a'), b('3')) } } });
         assert.deepEqual(await storedCheckpoint(storage), state.checkpoint);
         assert.equal(warnings.length, 1);
-        assert.deepEqual(warnings[0], { store: 'kv', checkpoint: 10, end: 3 });
+        assert.deepEqual(warnings[0], { store: 'kv', checkpoint: 10, end: 3, lost: 'the changelog ends at 3' });
       });
 
       it('a checkpoint beyond an empty changelog leaves an empty store', async () => {

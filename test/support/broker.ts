@@ -14,6 +14,7 @@ import { execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
+import { runKafkaScript, sigkillBroker } from '../../chaos/broker-control';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const START = path.join(ROOT, 'scripts', 'kafka', 'start.sh');
@@ -136,6 +137,28 @@ export async function pauseBroker(ms: number): Promise<void> {
   } finally {
     process.kill(startedPid, 'SIGCONT');
   }
+}
+
+/**
+ * SIGKILLs the broker this module started (a crash: no controlled shutdown) and waits until its process is gone.
+ * `restartBroker()` brings it back on its data. Only the broker started here can be killed; with KAFKA_BROKERS set
+ * this throws.
+ */
+export async function killBroker(): Promise<void> {
+  if (startedPid === undefined) throw new Error('killBroker needs the broker the tests started (KAFKA_BROKERS is set)');
+  await sigkillBroker(startedPid);
+}
+
+/**
+ * Starts the broker this module started again, on its data (KAFKA_FRESH is not set: nothing is wiped), after
+ * `killBroker()`; resolves once it serves requests.
+ */
+export async function restartBroker(): Promise<void> {
+  if (startedPid === undefined) throw new Error('restartBroker needs the broker the tests started (KAFKA_BROKERS is set)');
+  await runKafkaScript('start.sh', { ...brokerEnv(), KAFKA_FRESH: '0' }, START_TIMEOUT_MS);
+  const pid = readPid();
+  if (pid === undefined) throw new Error(`restartBroker: start.sh left no pid in ${PID_FILE}`);
+  startedPid = pid;
 }
 
 /** Creates the topics that do not exist yet (replication factor 1) and waits for their leaders. */

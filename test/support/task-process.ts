@@ -239,6 +239,6 @@ export async function runTopology(args: string[], opts: SpawnOptions & { timeout
 }
 
 /** `topology topics create --topology <isolated wallet> --brokers B` with WALLET_ID set. */
-export function createWalletTopics(brokers: string, walletId: string, timeoutMs = 60_000) {
-  return runTopology(['topics', 'create', '--topology', ISOLATED_WALLET, '--brokers', brokers], { env: { WALLET_ID: walletId }, name: `topics create ${walletId}`, timeoutMs });
+export function createWalletTopics(brokers: string, walletId: string, timeoutMs = 60_000, extraArgs: string[] = []) {
+  return runTopology(['topics', 'create', '--topology', ISOLATED_WALLET, '--brokers', brokers, ...extraArgs], { env: { WALLET_ID: walletId }, name: `topics create ${walletId}`, timeoutMs });
 }

@@ -8,56 +8,72 @@
  *     └─ accountant: drop legs already applied, add each leg to its account's balance
  *   wallet.balance (key: account)
  *
+ * With overdraft protection (`overdraft: { limit }`) the sender's accountant decides whether a transfer goes through:
+ *
+ *   wallet.transfer_request ─ payment: dedupe ─┬─ debit instruction (key: from) → wallet.debit
+ *                                               └─ PENDING → wallet.transfer_status
+ *   wallet.deposit_request  ─ payment: dedupe ─── INCOMING leg (key: account) → wallet.payment
+ *   wallet.debit   ─ accountant: dedupe ─ debit (balance store) ─┬─ rejected: REJECTED → wallet.transfer_status
+ *                                                                └─ applied: balance → wallet.balance,
+ *                                                                   credit (key: to) → wallet.payment,
+ *                                                                   COMPLETED → wallet.transfer_status
+ *   wallet.payment ─ accountant: dedupe ─ aggregate (balance store) → wallet.balance
+ *
+ * The decision, the debit, the credit and the status are one transaction of the sender's accountant task, so a
+ * transfer is decided exactly once and the credit follows it, still without a transaction across partitions.
+ *
  * Each step commits its outputs, store changes and input offsets in one transaction, so a crash anywhere replays
  * uncommitted work only; the dedupe stores make retries by clients harmless as well.
  */
 import Decimal from 'decimal.js';
-import { defineTopology, ErrorPolicy, Serdes, Topology, TopologyOptions } from '../../src';
-import { balanceSerde, paymentSerde, transferRequestSerde } from './serdes';
-import { Balance, CURRENCY, MAX_TRANSFER_AMOUNT, Payment, TransferRequest } from './types';
-
-const MAX_AMOUNT = new Decimal(MAX_TRANSFER_AMOUNT);
+import { defineTopology, ErrorPolicy, Serdes, SubTopologyBuilder, Topology, TopologyOptions } from '../../src';
+import { paymentSerde, transferRequestSerde } from './serdes';
+import { DEDUPE_RETENTION, money, splitTransfer } from './ledger';
+import { legsIntoBalances } from './balances';
+import { protectedAccountant, protectedPayment } from './overdraft';
 
 export interface WalletTopics {
   transferRequest: string;
   payment: string;
   balance: string;
+  /** Overdraft protection's topics (a wallet without it neither reads nor writes them). */
+  depositRequest?: string;
+  debit?: string;
+  transferStatus?: string;
 }
 
-export const TOPICS: WalletTopics = {
+export const TOPICS: Required<WalletTopics> = {
   transferRequest: 'wallet.transfer_request',
   payment: 'wallet.payment',
   balance: 'wallet.balance',
+  depositRequest: 'wallet.deposit_request',
+  debit: 'wallet.debit',
+  transferStatus: 'wallet.transfer_status',
 };
+
+export interface OverdraftOptions {
+  /**
+   * How far below zero a sender's balance may go, e.g. '0.00' (never below zero) or '100.00'. A transfer that would
+   * take the sender further is rejected (`insufficient_funds`) and changes no balance.
+   */
+  limit: string | Decimal;
+}
 
 export interface WalletOptions extends TopologyOptions {
   /** Application id: prefixes changelogs, consumer groups and transactional ids. Default `wallet`. */
   applicationId?: string;
   /** Topic names, for running several wallets on one cluster (tests do). */
   topics?: WalletTopics;
+  /**
+   * Overdraft protection: a transfer is applied only if the sender can pay; money enters through deposits, and each
+   * transfer's status is kept on `wallet.transfer_status`. Off by default (the original demo's behaviour: balances
+   * may go below zero).
+   */
+  overdraft?: OverdraftOptions;
 }
 
-/** How long request ids are remembered: a client retry after this is treated as a new transfer. */
-export const DEDUPE_RETENTION = '7d';
-
-const money = (d: Decimal) => `$${d.abs().toFixed(2)}`;
-
-/** The two legs of a transfer; refuses transfers that no valid producer can write (they go to the dead letters). */
-export function splitTransfer(t: TransferRequest, emission: string): Array<{ key: string; value: Payment }> {
-  if (!t.amount.isFinite() || t.amount.lte(0)) throw new Error(`transfer ${t.request_id}: amount must be positive, got ${t.amount.toString()}`);
-  if (t.amount.gt(MAX_AMOUNT)) throw new Error(`transfer ${t.request_id}: amount ${t.amount.toFixed(2)} is more than one transfer may move (at most ${MAX_TRANSFER_AMOUNT}, so no balance can overflow)`);
-  if (!t.from.trim() || !t.to.trim()) throw new Error(`transfer ${t.request_id}: from and to are required`);
-  if (t.from === t.to) throw new Error(`transfer ${t.request_id}: from and to are the same account ${t.from}`);
-  return [
-    { key: t.from, value: { request_id: t.request_id, account: t.from, direction: 'OUTGOING', amount: t.amount, emission } },
-    { key: t.to, value: { request_id: t.request_id, account: t.to, direction: 'INCOMING', amount: t.amount, emission } },
-  ];
-}
-
-export function applyLeg(balance: Balance, leg: Payment): Balance {
-  const delta = leg.direction === 'OUTGOING' ? leg.amount.neg() : leg.amount;
-  return { account: leg.account, balance: balance.balance.plus(delta), currency: CURRENCY, version: balance.version + 1, request_id: leg.request_id };
-}
+export { DEDUPE_RETENTION, splitTransfer, applyLeg } from './ledger';
+export { INSUFFICIENT_FUNDS } from './overdraft';
 
 /**
  * The wallet's error policy. A bad transfer request is dead-lettered whole by the payment step (original bytes and
@@ -66,49 +82,42 @@ export function applyLeg(balance: Balance, leg: Payment): Balance {
  * destroyed), so when in doubt the accountant stops and says why, and resumes once fixed (an upgrade that reads a
  * new schema, a repaired record).
  */
-export function wholeRequestsOnly(transferRequestTopic: string): ErrorPolicy {
-  return (_error, record) => (record.topic === transferRequestTopic ? 'dead-letter' : 'fail');
+export function wholeRequestsOnly(...requestTopics: string[]): ErrorPolicy {
+  const requests = new Set(requestTopics);
+  return (_error, record) => (requests.has(record.topic) ? 'dead-letter' : 'fail');
+}
+
+/** The most an overdraft limit may be: far inside decimal(18, 2), so a balance cannot overflow downwards either. */
+const MAX_OVERDRAFT_LIMIT = new Decimal('1000000000000.00');
+
+/** The overdraft limit as a decimal, refusing what is not a non-negative amount with at most two decimal places. */
+export function overdraftLimit(limit: string | Decimal): Decimal {
+  let d: Decimal;
+  try {
+    d = new Decimal(limit);
+  } catch {
+    throw new Error(`overdraft limit must be a decimal amount such as '0.00', got '${String(limit)}'`);
+  }
+  if (!d.isFinite() || d.isNeg() || d.decimalPlaces() > 2 || d.gt(MAX_OVERDRAFT_LIMIT)) {
+    throw new Error(`overdraft limit must be an amount from 0.00 to ${MAX_OVERDRAFT_LIMIT.toFixed(2)} with at most two decimal places, got '${String(limit)}'`);
+  }
+  return d;
 }
 
 export function buildWallet(options: WalletOptions = {}) {
-  const TOPICS = options.topics ?? DEFAULT_TOPICS;
-  const policy = wholeRequestsOnly(TOPICS.transferRequest);
+  const topics = { ...TOPICS, ...options.topics };
+  const limit = options.overdraft ? overdraftLimit(options.overdraft.limit) : undefined;
+  const policy = limit ? wholeRequestsOnly(topics.transferRequest, topics.depositRequest) : wholeRequestsOnly(topics.transferRequest);
   return defineTopology(
     options.applicationId ?? 'wallet',
     (t) => {
-      t.subTopology('payment', (s) =>
-        s
-          .stream(TOPICS.transferRequest, { serdes: { key: Serdes.string(), value: transferRequestSerde }, name: 'transfer-requests' })
-          // Clients retry with the same request id; only the first request of an id becomes payments.
-          .dedupe({ name: 'transfer-dedupe', id: (r) => r.value.request_id, retention: DEDUPE_RETENTION })
-          .flatMap((r) => splitTransfer(r.value, `${r.source.partition}:${r.source.offset}`), { name: 'split-legs' })
-          .to(TOPICS.payment, {
-            name: 'payments-out',
-            serdes: { key: Serdes.string(), value: paymentSerde },
-            report: (r, at) => `${at.partition}:${at.offset} ${r.value.request_id} ${r.value.account} ${r.value.direction === 'OUTGOING' ? '-' : '+'}${money(r.value.amount)}`,
-          }),
-      );
-      t.subTopology('accountant', (s) =>
-        s
-          .stream(TOPICS.payment, { serdes: { key: Serdes.string(), value: paymentSerde }, name: 'payments-in' })
-          // Drops replays of a leg. A leg is (request, emission, direction): both legs of one transfer may land in this
-          // partition and both apply; whether a retried request is new was decided once, by the payment step.
-          .dedupe({ name: 'payment-dedupe', id: (r) => `${r.value.request_id}:${r.value.emission}:${r.value.direction}`, retention: DEDUPE_RETENTION })
-          .aggregate({
-            name: 'balance',
-            key: (r) => r.value.account,
-            init: (account: string): Balance => ({ account, balance: new Decimal(0), currency: CURRENCY, version: 0, request_id: '' }),
-            add: (balance, r) => applyLeg(balance, r.value),
-            serdes: { key: Serdes.string(), value: balanceSerde },
-          })
-          .to(TOPICS.balance, {
-            name: 'balances-out',
-            serdes: { key: Serdes.string(), value: balanceSerde },
-            report: (r) => `${r.value.account} balance: ${r.value.balance.toFixed(2)} ${r.value.currency}`,
-            // The balances are a table: an account idle for a week must still have its balance (serve reads it).
-            compacted: true,
-          }),
-      );
+      if (limit) {
+        t.subTopology('payment', (s) => protectedPayment(s, topics));
+        t.subTopology('accountant', (s) => protectedAccountant(s, topics, limit));
+      } else {
+        t.subTopology('payment', (s) => payment(s, topics));
+        t.subTopology('accountant', (s) => accountant(s, topics));
+      }
     },
     {
       partitions: options.partitions ?? 2,
@@ -118,11 +127,36 @@ export function buildWallet(options: WalletOptions = {}) {
   );
 }
 
+/** The original demo's payment step: drop retried requests, split each transfer into its two legs. */
+function payment(s: SubTopologyBuilder, topics: WalletTopics): void {
+  s.stream(topics.transferRequest, { serdes: { key: Serdes.string(), value: transferRequestSerde }, name: 'transfer-requests' })
+    // Clients retry with the same request id; only the first request of an id becomes payments.
+    .dedupe({ name: 'transfer-dedupe', id: (r) => r.value.request_id, retention: DEDUPE_RETENTION })
+    .flatMap((r) => splitTransfer(r.value, `${r.source.partition}:${r.source.offset}`), { name: 'split-legs' })
+    .to(topics.payment, {
+      name: 'payments-out',
+      serdes: { key: Serdes.string(), value: paymentSerde },
+      report: (r, at) => `${at.partition}:${at.offset} ${r.value.request_id} ${r.value.account} ${r.value.direction === 'OUTGOING' ? '-' : '+'}${money(r.value.amount)}`,
+    });
+}
+
+/** The original demo's accountant: drop replayed legs, add each leg to its account's balance (it may go below zero). */
+function accountant(s: SubTopologyBuilder, topics: WalletTopics): void {
+  legsIntoBalances(s, topics);
+}
+
 const DEFAULT_TOPICS = TOPICS;
 
 /** Topic names for a wallet whose topics carry `prefix` instead of `wallet.`. */
-export function walletTopics(prefix: string): WalletTopics {
-  return { transferRequest: `${prefix}transfer_request`, payment: `${prefix}payment`, balance: `${prefix}balance` };
+export function walletTopics(prefix: string): Required<WalletTopics> {
+  return {
+    transferRequest: `${prefix}transfer_request`,
+    payment: `${prefix}payment`,
+    balance: `${prefix}balance`,
+    depositRequest: `${prefix}deposit_request`,
+    debit: `${prefix}debit`,
+    transferStatus: `${prefix}transfer_status`,
+  };
 }
 
 export const wallet = buildWallet();
@@ -130,9 +164,20 @@ export default wallet;
 
 /** The topic names of a wallet-shaped topology (what `serve` and `dev` need), whatever its prefix. */
 export function walletTopicsOf(topology: Topology): WalletTopics {
-  return {
-    transferRequest: topology.subTopology('payment').sources[0].topic,
-    payment: topology.subTopology('accountant').sources[0].topic,
-    balance: topology.subTopology('accountant').sinks[0].topic,
+  const topicOf = (node: string) => {
+    const n = topology.node(node);
+    return n.kind === 'source' || n.kind === 'sink' ? n.topic : undefined;
   };
+  const protectedWallet = hasOverdraftProtection(topology);
+  return {
+    transferRequest: topicOf('transfer-requests')!,
+    payment: topicOf('payments-in')!,
+    balance: topicOf('balances-out')!,
+    ...(protectedWallet ? { depositRequest: topicOf('deposit-requests'), debit: topicOf('debits-in'), transferStatus: topicOf('pending-out') } : {}),
+  };
+}
+
+/** Whether a wallet-shaped topology was built with overdraft protection (it then takes deposits and keeps statuses). */
+export function hasOverdraftProtection(topology: Topology): boolean {
+  return topology.subTopology('payment').sources.some((s) => s.name === 'deposit-requests');
 }

@@ -49,3 +49,33 @@ export const CURRENCY = 'USD';
  * a transfer), it stops instead.
  */
 export const MAX_TRANSFER_AMOUNT = '1000000000.00';
+
+/** Money entering the wallet (overdraft protection on). Keyed by `request_id` on `wallet.deposit_request`. */
+export interface DepositRequest {
+  request_id: string;
+  account: string;
+  amount: Decimal;
+}
+
+/**
+ * An accepted transfer on its way to the sender's accountant (overdraft protection on), keyed by `from` on
+ * `wallet.debit`: the task that holds the sender's balance decides, once, whether the sender can pay.
+ */
+export interface Debit {
+  request_id: string;
+  from: string;
+  to: string;
+  amount: Decimal;
+  /** `partition:offset` of the transfer request; the credit carries it on as its emission. */
+  emission: string;
+}
+
+export type TransferState = 'PENDING' | 'COMPLETED' | 'REJECTED';
+
+/** Where a transfer stands. Keyed by `request_id` on `wallet.transfer_status` (compacted). */
+export interface TransferStatus {
+  request_id: string;
+  status: TransferState;
+  /** Why a transfer was rejected: `insufficient_funds`. Null otherwise. */
+  reason: string | null;
+}

@@ -1,6 +1,6 @@
 import { SourceNode } from '../../dsl/nodes';
 import { DeserializationError } from '../../core/errors/serialization-error';
-import { describeOrigin } from '../../core/errors/streams-error';
+import { StreamsError, describeOrigin } from '../../core/errors/streams-error';
 import { LogRecord } from '../../core/records';
 import { Envelope } from '../envelope';
 import { TaskContext } from '../task-context';
@@ -23,6 +23,8 @@ export function deserializeBatch(node: SourceNode, ctx: TaskContext): (records: 
         const value = source.value === null ? null : node.valueSerde.deserialize(source.value, source.topic);
         out[i] = { kind: 'record', seq, time, record: { key, value, timestamp: source.timestamp, headers: source.headers, source } };
       } catch (err) {
+        // Not the record's fault (a schema registry out of reach): fail the batch, uncommitted, for a restart to retry.
+        if (err instanceof StreamsError && err.retriable) throw err;
         const reason = err instanceof Error ? err.message : String(err);
         const error = new DeserializationError(`cannot decode the ${part} of record ${describeOrigin(source)} with source '${node.name}': ${reason}`, {
           code: err instanceof DeserializationError ? err.code : 'DESERIALIZATION_FAILED',

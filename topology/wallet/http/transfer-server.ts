@@ -1,6 +1,6 @@
 import http from 'node:http';
-import type { Balance, TransferRequest } from '../types';
-import { INVALID_JSON, validateTransfer } from './transfer-validation';
+import type { Balance, DepositRequest, TransferRequest, TransferStatus } from '../types';
+import { INVALID_JSON, ValidationError, normalizeUuid, validateDeposit, validateTransfer } from './transfer-validation';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -27,11 +27,24 @@ export interface TransferServerDeps {
   getBalance(account: string): Balance | undefined | Promise<Balance | undefined>;
   /** Whether the balances can be trusted yet (a view still catching up would answer 404 for real accounts). */
   isReady?(): boolean;
+  /**
+   * Overdraft protection's routes (POST /api/v1/deposits, GET /api/v1/transfers/:request_id); a wallet without
+   * protection leaves them out and those routes answer 404 saying so.
+   */
+  overdraft?: {
+    /** Records the deposit; rejects with BrokerUnavailableError when its outcome is unknown. */
+    publishDeposit(deposit: DepositRequest): Promise<void>;
+    getTransferStatus(requestId: string): TransferStatus | undefined | Promise<TransferStatus | undefined>;
+  };
   logger?: TransferServerLogger;
 }
 
 const TRANSFERS = '/api/v1/transfers';
+const DEPOSITS = '/api/v1/deposits';
+const TRANSFER = /^\/api\/v1\/transfers\/([^/]+)$/;
 const ACCOUNT = /^\/api\/v1\/accounts\/([^/]+)$/;
+/** The routes that read their request body. */
+const readsBody = (method: string | undefined, path: string) => method === 'POST' && (path === TRANSFERS || path === DEPOSITS);
 const HEALTHZ = '/healthz';
 
 class BodyTooLarge extends Error {}
@@ -102,33 +115,71 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-async function postTransfer(req: http.IncomingMessage, res: http.ServerResponse, deps: TransferServerDeps): Promise<void> {
+/** The JSON body of a POST, or undefined once an error was answered (too large, not JSON). */
+async function readJson(req: http.IncomingMessage, res: http.ServerResponse): Promise<{ body: unknown } | undefined> {
   let text: string;
   try {
     text = await readBody(req);
   } catch (err) {
     if (!(err instanceof BodyTooLarge)) throw err;
     // Close the connection: the rest of the oversized body is discarded by node rather than kept for keep-alive.
-    return error(res, 413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`, { Connection: 'close' });
+    error(res, 413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`, { Connection: 'close' });
+    return undefined;
   }
-  let body: unknown;
   try {
-    body = JSON.parse(text);
+    return { body: JSON.parse(text) };
   } catch {
-    return send(res, 400, INVALID_JSON);
+    send(res, 400, INVALID_JSON);
+    return undefined;
   }
-  const result = validateTransfer(body);
+}
+
+/** Publishes an accepted request; false once a 503 (outcome unknown) or 500 was answered. */
+async function published(res: http.ServerResponse, deps: TransferServerDeps, what: string, requestId: string, publish: () => Promise<void>): Promise<boolean> {
+  try {
+    await publish();
+    return true;
+  } catch (err) {
+    deps.logger?.warn({ err, request_id: requestId }, 'publish failed');
+    if (!(err instanceof BrokerUnavailableError)) internalError(res);
+    else {
+      error(res, 503, 'broker_unavailable',
+        `broker unavailable: the ${what} may or may not have been recorded; retry with the same request_id, which is never applied twice`);
+    }
+    return false;
+  }
+}
+
+async function postTransfer(req: http.IncomingMessage, res: http.ServerResponse, deps: TransferServerDeps): Promise<void> {
+  const json = await readJson(req, res);
+  if (!json) return;
+  const result = validateTransfer(json.body);
   if (!result.ok) return send(res, 400, result.error);
   const t = result.transfer;
-  try {
-    await deps.publish(t);
-  } catch (err) {
-    deps.logger?.warn({ err, request_id: t.request_id }, 'publish failed');
-    if (!(err instanceof BrokerUnavailableError)) return internalError(res);
-    return error(res, 503, 'broker_unavailable',
-      'broker unavailable: the transfer may or may not have been recorded; retry with the same request_id, which is never applied twice');
-  }
+  if (!(await published(res, deps, 'transfer', t.request_id, () => deps.publish(t)))) return;
   send(res, 201, { request_id: t.request_id, from: t.from, amount: t.amount.toFixed(2), to: t.to });
+}
+
+async function postDeposit(req: http.IncomingMessage, res: http.ServerResponse, overdraft: NonNullable<TransferServerDeps['overdraft']>, deps: TransferServerDeps): Promise<void> {
+  const json = await readJson(req, res);
+  if (!json) return;
+  const result = validateDeposit(json.body);
+  if (!result.ok) return send(res, 400, result.error as ValidationError);
+  const d = result.deposit;
+  if (!(await published(res, deps, 'deposit', d.request_id, () => overdraft.publishDeposit(d)))) return;
+  send(res, 201, { request_id: d.request_id, account: d.account, amount: d.amount.toFixed(2) });
+}
+
+/** A transfer's status: pending until its sender's accountant decided, then completed or rejected (with a reason). */
+async function getTransfer(rawId: string, res: http.ServerResponse, overdraft: NonNullable<TransferServerDeps['overdraft']>, deps: TransferServerDeps): Promise<void> {
+  const requestId = normalizeUuid(rawId);
+  if (requestId === undefined) return error(res, 400, 'request_id_invalid', 'transfer request ID must be valid UUID');
+  const status = await overdraft.getTransferStatus(requestId);
+  if (status === undefined) {
+    if (deps.isReady?.() === false) return error(res, 503, 'not_ready', 'transfer statuses are still loading; retry shortly');
+    return error(res, 404, 'transfer_not_found', `transfer ${requestId} not found`);
+  }
+  send(res, 200, { request_id: status.request_id, status: status.status.toLowerCase(), ...(status.reason ? { reason: status.reason } : {}) });
 }
 
 async function getAccount(account: string, res: http.ServerResponse, deps: TransferServerDeps): Promise<void> {
@@ -152,6 +203,23 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, path: 
   const notAllowed = (allow: string) => refuse(405, 'method_not_allowed', `method ${req.method} not allowed on ${path}`, { Allow: allow });
 
   if (path === TRANSFERS) return req.method === 'POST' ? postTransfer(req, res, deps) : notAllowed('POST');
+  const unprotected = () => refuse(404, 'overdraft_protection_off', `${path}: deposits and transfer statuses need a wallet with overdraft protection (--overdraft-limit)`);
+  if (path === DEPOSITS) {
+    if (!deps.overdraft) return unprotected();
+    return req.method === 'POST' ? postDeposit(req, res, deps.overdraft, deps) : notAllowed('POST');
+  }
+  const t = TRANSFER.exec(path);
+  if (t) {
+    if (!deps.overdraft) return unprotected();
+    if (!isGet) return notAllowed('GET, HEAD');
+    let id: string;
+    try {
+      id = decodeURIComponent(t[1]);
+    } catch {
+      return refuse(400, 'request_id_invalid', 'transfer request ID must be valid UUID');
+    }
+    return getTransfer(id, res, deps.overdraft, deps);
+  }
   if (path === HEALTHZ) {
     if (!isGet) return notAllowed('GET, HEAD');
     return deps.isReady?.() === false ? send(res, 503, { status: 'starting', message: 'the balance view is still catching up' }) : send(res, 200, { status: 'ok' });
@@ -185,10 +253,10 @@ export function createTransferServer(deps: TransferServerDeps): http.Server {
       if (!res.headersSent) internalError(res);
       else res.destroy();
     };
-    // Only POST /api/v1/transfers reads its body. Any other request that declares one is answered once the body is
-    // off the wire (or, past MAX_BODY_BYTES, with the connection closed), so a keep-alive client never sends its next
-    // request into a half-read one. Without a declared body the answer goes out at once.
-    if (declaresBody(req) && !(path === TRANSFERS && req.method === 'POST')) {
+    // Only POST /api/v1/transfers and /api/v1/deposits read their body. Any other request that declares one is
+    // answered once the body is off the wire (or, past MAX_BODY_BYTES, with the connection closed), so a keep-alive
+    // client never sends its next request into a half-read one. Without a declared body the answer goes out at once.
+    if (declaresBody(req) && !(readsBody(req.method, path) && (path === TRANSFERS || deps.overdraft))) {
       discardBody(req)
         .then((drained) => {
           if (!drained) res.setHeader('Connection', 'close');
