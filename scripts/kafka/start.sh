@@ -12,6 +12,8 @@
 #   KAFKA_FRESH=1          stop that broker if it runs, wipe KAFKA_DATA_DIR, start on an empty cluster
 #   KAFKA_READY_TIMEOUT    seconds to wait for readiness      (default 90)
 #   KAFKA_HEAP_OPTS        JVM heap options                   (default -Xms256m -Xmx768m)
+#   KAFKA_EXTRA_CONFIG     broker settings appended to the generated server.properties, one key=value per line
+#                          (tests use it for offsets.retention.minutes=1)
 #   KAFKA_WATCH_PID        if set: stop the broker once that process is gone (used by the tests,
 #                          so a crashed or killed test run never leaves a broker behind)
 # Relative paths are relative to the repository root.
@@ -131,6 +133,9 @@ sed -e "s|@BROKER_PORT@|$PORT|g" \
   -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" \
   -e "s|@LOG_DIRS@|$DATA_DIR/kraft|g" \
   "$SCRIPT_DIR/server.properties.template" >"$PROPS"
+if [ -n "${KAFKA_EXTRA_CONFIG:-}" ]; then
+  printf '\n# KAFKA_EXTRA_CONFIG\n%s\n' "$KAFKA_EXTRA_CONFIG" >>"$PROPS"
+fi
 
 JAVA_OPTS=(
   $HEAP_OPTS

@@ -161,6 +161,7 @@ export function buildCli(argv: string[]) {
           .option('rebuild-state', { type: 'boolean', default: false, describe: 'when a changelog lost what a task\'s local state holds (deleted or recreated), wipe the store and rebuild it from what the changelog holds now; without it such a task refuses to start' })
           .option('reset-offsets', { choices: ['to-checkpoint', 'earliest'] as const, describe: 'when a task\'s committed offsets are missing or behind its checkpoint (expired, reset): resume at the checkpoint, or reprocess from the earliest offset; without it such a task refuses to start' })
           .option('transaction-timeout-ms', { type: 'number', default: 60_000, describe: 'how long a task may stall mid-transaction before the broker aborts it (the task then restarts from its last commit); at most the broker\'s transaction.max.timeout.ms' })
+          .option('purge-internal-topics', { type: 'boolean', default: false, describe: 'delete records of internal topics (written and read by the topology, kept with retention.ms=-1) once committed past, every 30 s, as Kafka Streams does for repartition topics; off: the wallet\'s wallet.payment is its ledger' })
           .option('quiet', { type: 'boolean', default: false, describe: 'do not print the report lines of the topology\'s sinks' })
           .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464' })
           .example('$0 run --state-dir /var/lib/wallet', 'join the application\'s group: the tasks spread over every instance started so, and move when one dies')
@@ -193,6 +194,7 @@ export function buildCli(argv: string[]) {
           rebuildState: args.rebuildState,
           commitIntervalMs: args.commitIntervalMs,
           transactionTimeoutMs: args.transactionTimeoutMs,
+          purgeInternalTopics: args.purgeInternalTopics,
           schemaRegistry: parseSchemaRegistryUrl(args.schemaRegistry),
           metrics,
           restoreListener: restoreProgress(topology, { write: (line) => process.stderr.write(`${line}\n`) }),

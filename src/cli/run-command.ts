@@ -28,6 +28,8 @@ export interface RunOptions {
   metrics?: StreamsMetrics;
   /** Told of each store restore of every task (the CLI prints progress lines). */
   restoreListener?: StateRestoreListener;
+  /** Delete consumed records of internal topics after commit (`--purge-internal-topics`). */
+  purgeInternalTopics?: boolean;
   /** The tasks' transaction timeout (`--transaction-timeout-ms`). */
   transactionTimeoutMs?: number;
   /** Where tasks commit their offsets (group-managed mode: the application's group); default `<app>-<task>`. */

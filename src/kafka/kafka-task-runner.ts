@@ -45,6 +45,13 @@ export interface KafkaTaskRunnerOptions {
    * slow disk) mid-transaction before the broker aborts it; the task then restarts from its last commit.
    */
   transactionTimeoutMs?: number;
+  /**
+   * Delete the records of internal topics (ones the topology both writes and reads, kept with retention.ms=-1) that
+   * this task has committed past, at most every `purgeIntervalMs` (Kafka Streams does so for repartition topics). Off
+   * by default: the wallet's internal topic is its ledger of legs.
+   */
+  purgeInternalTopics?: boolean;
+  purgeIntervalMs?: number;
   /** Re-commit an idle task's offsets this often (default 1 h). */
   offsetsKeepAliveMs?: number;
   /** Print the topology's report lines (`to(..., { report })`); on by default. */
@@ -78,6 +85,9 @@ export class KafkaTaskRunner {
   private storage?: KeyValueStore;
   private instanceGroup?: string;
   private stopping = false;
+  private purging = false;
+  private lastPurge = 0;
+  private readonly purged = new Map<string, number>();
   private settle!: { resolve: () => void; reject: (e: unknown) => void };
   /** Settles when the runner stops: resolves on a clean stop, rejects with the error that stopped it. */
   readonly finished: Promise<void>;
@@ -129,6 +139,33 @@ export class KafkaTaskRunner {
     } catch (err) {
       await this.shutdown(err);
       throw err;
+    }
+  }
+
+  /**
+   * Deletes what this task has committed past on its internal source topics (`deleteRecords` up to the committed
+   * offset): those records are consumed for good, and their topic keeps everything else forever. At most every
+   * `purgeIntervalMs` (30 s); a failure is only logged (the next purge covers it).
+   */
+  private async purgeCommitted(): Promise<void> {
+    const now = Date.now();
+    if (this.purging || now - this.lastPurge < (this.opts.purgeIntervalMs ?? 30_000)) return;
+    this.purging = true;
+    this.lastPurge = now;
+    try {
+      const internal = new Set(this.opts.topology.topics(this.opts.partitions ?? this.opts.topology.defaultPartitions).filter((t) => t.retentionMs === -1).map((t) => t.name));
+      const committed = this.task!.committedSourceOffsets;
+      for (const tp of this.task!.sources) {
+        const offset = committed[`${tp.topic}-${tp.partition}`];
+        if (!internal.has(tp.topic) || offset === undefined || offset <= (this.purged.get(tp.topic) ?? 0)) continue;
+        await this.admin!.deleteTopicRecords({ topic: tp.topic, partitions: [{ partition: tp.partition, offset: String(offset) }] });
+        this.purged.set(tp.topic, offset);
+        this.logger.debug({ topic: tp.topic, partition: tp.partition, before: offset }, 'purged committed records of an internal topic');
+      }
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'purging committed records of an internal topic failed; the next purge retries');
+    } finally {
+      this.purging = false;
     }
   }
 
@@ -228,6 +265,7 @@ export class KafkaTaskRunner {
         next: (outcome) => {
           this.processed += outcome.processed;
           for (const line of outcome.reports) this.opts.onReport?.(line, this.opts.taskId);
+          if (this.opts.purgeInternalTopics) void this.purgeCommitted();
         },
         // Nothing of the failed batch was committed; the task must stop (the supervisor restarts it whole).
         error: (err) => {

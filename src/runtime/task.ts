@@ -90,6 +90,11 @@ export class Task {
   }
 
   /** The source partitions this task owns: partition p of each source topic. */
+  /** The source offsets the task's last commit moved to, by `topic-partition` (what its checkpoint says). */
+  get committedSourceOffsets(): Record<string, number> {
+    return this.state.checkpoint.source;
+  }
+
   /** How far the task's state has read its changelogs (sum of the checkpoint's changelog offsets). */
   get statePosition(): number {
     return Object.values(this.state.checkpoint.changelog).reduce((sum, offset) => sum + offset, 0);

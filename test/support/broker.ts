@@ -161,6 +161,21 @@ export async function restartBroker(): Promise<void> {
   startedPid = pid;
 }
 
+/**
+ * Restarts the broker this module started with extra settings (`key=value`; none restores the defaults), on its data:
+ * a clean stop, then start.sh with KAFKA_EXTRA_CONFIG. For tests of broker behaviour that needs other settings
+ * (offsets that expire in a minute). Resolves once it serves requests.
+ */
+export async function reconfigureBroker(settings: Record<string, string | number> = {}): Promise<void> {
+  if (startedPid === undefined) throw new Error('reconfigureBroker needs the broker the tests started (KAFKA_BROKERS is set)');
+  await runKafkaScript('stop.sh', brokerEnv(), (STOP_TIMEOUT_S + 10) * 1000);
+  const extra = Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n');
+  await runKafkaScript('start.sh', { ...brokerEnv(), KAFKA_FRESH: '0', KAFKA_EXTRA_CONFIG: extra }, START_TIMEOUT_MS);
+  const pid = readPid();
+  if (pid === undefined) throw new Error(`reconfigureBroker: start.sh left no pid in ${PID_FILE}`);
+  startedPid = pid;
+}
+
 /** Creates the topics that do not exist yet (replication factor 1) and waits for their leaders. */
 export async function createTopics(
   brokers: string,
