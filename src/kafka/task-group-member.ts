@@ -18,6 +18,11 @@ export interface TaskGroupMemberOptions {
   sessionTimeoutMs?: number;
 }
 
+/** The tasks whose source partitions a member holds: task `<sub>-<p>` when it has partition p of the sub's first source. */
+export function activeTasksOf(topology: Topology, partitions: Record<string, number[]>): string[] {
+  return topology.subTopologies.flatMap((sub) => (partitions[sub.sources[0].topic] ?? []).map((p) => `${sub.name}-${p}`));
+}
+
 /**
  * This instance's membership in the application's consumer group (group id = application id): the group protocol
  * decides which instance runs which task, and Kafka's coordinator notices a dead instance within the session timeout.
@@ -57,10 +62,10 @@ export class TaskGroupMember {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       // Never fetch: a rebalance must not resume the member's partitions (the tasks read them).
       consumer.pause(topics.map((topic) => ({ topic })));
-      const { memberId, groupId } = e.payload;
+      const { memberId, groupId, memberAssignment } = e.payload;
       const generation = (e.payload as { generationId?: number }).generationId ?? 0;
       // One rebalance handled at a time, in order: a later assignment waits for the tasks of the earlier one to settle.
-      this.queue = this.queue.then(() => this.assigned(groupId, memberId, generation)).catch((err) => this.opts.onFailure(err));
+      this.queue = this.queue.then(() => this.assigned(groupId, memberId, generation, memberAssignment)).catch((err) => this.opts.onFailure(err));
     });
     await consumer.run({ autoCommit: false, eachBatch: async () => undefined });
     // The member only holds the tasks' partitions; the tasks fetch them.
@@ -68,14 +73,20 @@ export class TaskGroupMember {
   }
 
   /** Reads this member's task assignment from the group (the assignment's user data) and hands it on. */
-  private async assigned(groupId: string, memberId: string, generation: number): Promise<void> {
+  private async assigned(groupId: string, memberId: string, generation: number, partitions: Record<string, number[]>): Promise<void> {
     if (this.stopped) return;
-    const group = await this.consumer!.describeGroup();
-    const me = group.members.find((m) => m.memberId === memberId);
-    let assignment: TaskAssignment = { active: [], standby: [] };
-    if (me && me.memberAssignment.length > 0) {
-      const decoded = AssignerProtocol.MemberAssignment.decode(me.memberAssignment);
-      if (decoded && decoded.userData.length > 0) assignment = decodeTaskAssignment(decoded.userData);
+    // The active tasks follow from the partitions this generation gave us; the standbys only from the user data.
+    const active = activeTasksOf(this.opts.topology, partitions);
+    let assignment: TaskAssignment = { active, standby: [] };
+    try {
+      const group = await this.consumer!.describeGroup();
+      const me = group.members.find((m) => m.memberId === memberId);
+      const decoded = me && me.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(me.memberAssignment) : null;
+      const full = decoded && decoded.userData.length > 0 ? decodeTaskAssignment(decoded.userData) : undefined;
+      // A group already rebalancing again may describe another generation: then only the partitions are trusted.
+      if (full && [...full.active].sort().join() === [...active].sort().join()) assignment = full;
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'could not read this instance\'s standby tasks from the group; running the active ones only until the next rebalance');
     }
     this.logger.info({ group: groupId, member: memberId, generation, active: assignment.active, standby: assignment.standby }, `rebalance: this instance runs ${assignment.active.join(' ') || 'no task'}${assignment.standby.length ? `, standby for ${assignment.standby.join(' ')}` : ''}`);
     await this.opts.onAssignment(assignment, generation);
