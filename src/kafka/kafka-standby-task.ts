@@ -4,6 +4,7 @@ import { Topology } from '../dsl/topology';
 import { Logger, childLogger, silentLogger } from '../core/logger';
 import { storeSpecsOf } from '../runtime/compile-sub-topology';
 import { TaskState } from '../state/task-state';
+import { changelogPosition } from '../state/checkpoint';
 import { openTaskStorage, taskStateDir } from '../state/open-task-storage';
 import { createKafka } from './kafka-connection';
 import { fromKafkaMessage } from './kafka-records';
@@ -40,7 +41,7 @@ export class KafkaStandbyTask {
   }
 
   get statePosition(): number | undefined {
-    return this.state ? Object.values(this.state.checkpoint.changelog).reduce((sum, o) => sum + o, 0) : undefined;
+    return this.state ? changelogPosition(this.state.checkpoint) : undefined;
   }
 
   /** Records the standby still has to read, summed over its changelogs. */
@@ -77,14 +78,14 @@ export class KafkaStandbyTask {
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         if (this.stopping || batch.partition !== task.partition) return;
-        const from = state.checkpoint.changelog[batch.topic] ?? 0;
+        const from = state.changelogOffset(batch.topic);
         const records = batch.messages.filter((m) => Number(m.offset) >= from).map((m) => fromKafkaMessage(batch.topic, batch.partition, m));
         await state.applyChangelogRecords(batch.topic, records);
-        this.lag.set(batch.topic, Math.max(0, Number(batch.highWatermark) - (state.checkpoint.changelog[batch.topic] ?? 0)));
+        this.lag.set(batch.topic, Math.max(0, Number(batch.highWatermark) - state.changelogOffset(batch.topic)));
       },
     });
     const seek = () => {
-      for (const topic of changelogs) consumer.seek({ topic, partition: task.partition, offset: String(state.checkpoint.changelog[topic] ?? 0) });
+      for (const topic of changelogs) consumer.seek({ topic, partition: task.partition, offset: String(state.changelogOffset(topic)) });
     };
     seek();
     consumer.on(consumer.events.GROUP_JOIN, seek);

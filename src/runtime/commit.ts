@@ -87,7 +87,7 @@ export class Commit {
       const { topic, key, value } = records[i];
       if (anchored.has(topic)) continue;
       anchored.add(topic);
-      next.anchors = { ...next.anchors, [topic]: { offset: positions[i].offset, digest: recordDigest(key, value) } };
+      (next.anchors ??= {})[topic] = { offset: positions[i].offset, digest: recordDigest(key, value) };
     }
     return next;
   }

@@ -1,6 +1,7 @@
 import { Topology, TaskId } from '../dsl/topology';
 import { KeyValueStore } from '../state/key-value-store';
 import { TaskState } from '../state/task-state';
+import { changelogPosition } from '../state/checkpoint';
 import { StateRestoreListener } from '../state/restore-listener';
 import { Commit, CommittedRecord, FaultInjector } from './commit';
 import { SourcePipeline, compileSubTopology, storeSpecsOf } from './compile-sub-topology';
@@ -97,7 +98,7 @@ export class Task {
 
   /** How far the task's state has read its changelogs (sum of the checkpoint's changelog offsets). */
   get statePosition(): number {
-    return Object.values(this.state.checkpoint.changelog).reduce((sum, offset) => sum + offset, 0);
+    return changelogPosition(this.state.checkpoint);
   }
 
   get sources(): TopicPartition[] {

@@ -40,6 +40,14 @@ export function recordDigest(key: Buffer | null, value: Buffer | null): string {
   return hash.digest('base64').slice(0, 16);
 }
 
+/**
+ * How far a checkpoint's state has read its changelogs, as one number (the sum of its changelog offsets): what an
+ * instance reports to the group's assignor as the warmth of its copy of a task.
+ */
+export function changelogPosition(c: Checkpoint): number {
+  return Object.values(c.changelog).reduce((sum, offset) => sum + offset, 0);
+}
+
 export const CHECKPOINT_KEY = Buffer.from('c\u0000checkpoint', 'latin1');
 
 export function emptyCheckpoint(): Checkpoint {

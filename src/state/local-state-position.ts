@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { CHECKPOINT_KEY, decodeCheckpoint } from './checkpoint';
+import { CHECKPOINT_KEY, changelogPosition, decodeCheckpoint } from './checkpoint';
 import { RocksDbKeyValueStore } from './rocksdb-key-value-store';
 
 /**
@@ -15,7 +15,7 @@ export async function localStatePosition(dir: string): Promise<number | undefine
     storage = await RocksDbKeyValueStore.open(dir);
     const bytes = await storage.get(CHECKPOINT_KEY);
     if (bytes === undefined) return undefined;
-    return Object.values(decodeCheckpoint(bytes, dir).changelog).reduce((sum, offset) => sum + offset, 0);
+    return changelogPosition(decodeCheckpoint(bytes, dir));
   } catch {
     return undefined; // locked or unreadable: no claim to warm state
   } finally {

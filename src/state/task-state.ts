@@ -161,11 +161,16 @@ export class TaskState {
     }
     const last = records[records.length - 1];
     const next = this.checkpointWith(changelogTopic, last.offset + 1);
-    next.anchors = { ...next.anchors, [changelogTopic]: { offset: last.offset, digest: recordDigest(last.key, last.value) } };
+    (next.anchors ??= {})[changelogTopic] = { offset: last.offset, digest: recordDigest(last.key, last.value) };
     // Changelog records carry the stream time of their commit: a rebuilt task resumes from the latest.
     for (const r of records) if (r.timestamp > (next.streamTime ?? 0)) next.streamTime = r.timestamp;
     await this.storage.write([...ops, this.checkpointOp(next)]);
     this.current = next;
+  }
+
+  /** Where the local state has read `changelogTopic` up to (without copying the whole checkpoint). */
+  changelogOffset(changelogTopic: string): number {
+    return this.current.changelog[changelogTopic] ?? 0;
   }
 
   /** The changelog topics of this task's logged stores. */
